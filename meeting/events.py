@@ -1,0 +1,109 @@
+"""Publishing to a meeting's ordered event stream.
+
+A service calls publish() inside its transaction. The event is stored in that same transaction
+with the next gapless sequence number, so the stored stream and the state can never disagree;
+it leaves the process only after the commit (transaction.on_commit), exactly once.
+
+Each event has one audience. A client sees one or two *views* of the stream: its role's view
+("tablet", "display" or "console") and, for a tablet bound to a member, that member's view
+("member"). Every event carries, for each view that receives it, the seq of the previous event
+that view received (``prev``). A client checks ``prev`` against the last seq it holds; a
+mismatch is a gap, and it asks for a fresh snapshot.
+"""
+
+from django.db import connection, transaction
+from django.db.models import F
+
+from .models import Event, Meeting
+
+ALL = "all"
+TABLETS = "tablets"
+DISPLAYS = "displays"
+CONSOLE = "console"
+MEMBER = "member"
+AUDIENCES = (ALL, TABLETS, DISPLAYS, CONSOLE, MEMBER)
+
+ROLE_VIEWS = ("tablet", "display", "console")
+# Which views receive an event of each audience.
+VIEWS_OF_AUDIENCE = {
+    ALL: ("tablet", "display", "console"),
+    TABLETS: ("tablet",),
+    DISPLAYS: ("display",),
+    CONSOLE: ("console",),
+    MEMBER: ("member",),
+}
+# Which audiences each view receives.
+AUDIENCES_OF_VIEW = {
+    "tablet": (ALL, TABLETS),
+    "display": (ALL, DISPLAYS),
+    "console": (ALL, CONSOLE),
+    "member": (MEMBER,),
+}
+
+
+class PublishError(RuntimeError):
+    pass
+
+
+def publish(meeting_id, kind, data, audience=ALL, member_id=None):
+    """Store an event in the caller's transaction; deliver it once the transaction commits."""
+    if audience not in AUDIENCES:
+        raise PublishError(f"unknown audience {audience!r}")
+    if (audience == MEMBER) != (member_id is not None):
+        raise PublishError("member_id goes with the member audience, and only with it")
+    if not connection.in_atomic_block:
+        raise PublishError("publish() must run inside the service's transaction")
+
+    # The UPDATE takes the meeting row's lock (PostgreSQL) or is already serialised by the
+    # IMMEDIATE write transaction (SQLite), so sequence numbers are handed out one at a time.
+    Meeting.objects.filter(pk=meeting_id).update(last_seq=F("last_seq") + 1)
+    seq = Meeting.objects.filter(pk=meeting_id).values_list("last_seq", flat=True).get()
+    prev = {view: view_head(meeting_id, view, member_id) for view in VIEWS_OF_AUDIENCE[audience]}
+    event = Event.objects.create(
+        meeting_id=meeting_id, seq=seq, kind=kind, audience=audience, member_id=member_id,
+        prev=prev, data=data,
+    )
+    wire = to_wire(event)
+    transaction.on_commit(lambda: _deliver(wire))
+    return event
+
+
+def view_head(meeting_id, view, member_id=None):
+    """The seq of the last stored event that ``view`` received (0 if none)."""
+    qs = Event.objects.filter(meeting_id=meeting_id, audience__in=AUDIENCES_OF_VIEW[view])
+    if view == "member":
+        qs = qs.filter(member_id=member_id)
+    return qs.order_by("-seq").values_list("seq", flat=True).first() or 0
+
+
+def to_wire(event):
+    """The delivery record: routing fields plus the message text, serialised once for everyone."""
+    from .wire import dumps
+
+    message = {
+        "type": "event",
+        "seq": event.seq,
+        "kind": event.kind,
+        "prev": event.prev,
+        "data": event.data,
+    }
+    return {
+        "meeting": event.meeting_id,
+        "seq": event.seq,
+        "audience": event.audience,
+        "member": event.member_id,
+        "text": dumps(message),
+    }
+
+
+def _deliver(wire):
+    from .hub import hub
+
+    hub.deliver_threadsafe(wire)
+
+
+def events_since(meeting_id, after_seq, upto_seq=None):
+    qs = Event.objects.filter(meeting_id=meeting_id, seq__gt=after_seq).order_by("seq")
+    if upto_seq is not None:
+        qs = qs.filter(seq__lte=upto_seq)
+    return [to_wire(e) for e in qs]

@@ -1,0 +1,42 @@
+"""What a client of each role may see of a meeting, as one JSON-able dict.
+
+Apps add their parts (sign-in adds quorum, voting adds the poll) with register_part(); the
+meeting app never imports them, so dependencies keep pointing one way. Events are patches of
+this same dict: an event's ``data`` replaces the top-level keys it names, so a client's state
+is always ``snapshot`` with every later event's ``data`` applied in order (see apply_event).
+"""
+
+from django.db import transaction
+
+from .events import ROLE_VIEWS, view_head
+from .models import Meeting
+
+_parts = []
+
+
+def register_part(fn):
+    """fn(meeting, view, member_id) -> dict of top-level keys to add to that view's state."""
+    _parts.append(fn)
+    return fn
+
+
+def build_snapshot(meeting_id, view, member_id=None):
+    if view not in ROLE_VIEWS:
+        raise ValueError(view)
+    with transaction.atomic():
+        # One read transaction, so the state and the seq it stands at agree.
+        meeting = Meeting.objects.select_related("body", "venue", "current_item").get(pk=meeting_id)
+        state = {}
+        for part in _parts:
+            state.update(part(meeting, view, member_id))
+        heads = {view: view_head(meeting_id, view)}
+        if member_id is not None:
+            heads["member"] = view_head(meeting_id, "member", member_id)
+        return {"type": "snapshot", "seq": meeting.last_seq, "heads": heads, "state": state}
+
+
+def apply_event(state, event_data):
+    """The one rule every client follows (consoles/static/consoles/hall.js does the same)."""
+    new = dict(state)
+    new.update(event_data)
+    return new

@@ -1,0 +1,67 @@
+"""The meeting app's own parts of the snapshot, also used by its services to build patches."""
+
+from django.utils import timezone
+
+from .models import Meeting, SeatAssignment
+from .snapshot import register_part
+
+
+def meeting_info(meeting):
+    return {
+        "id": meeting.id,
+        "title": meeting.title,
+        "kind": meeting.kind,
+        "kind_label": str(Meeting.Kind(meeting.kind).label),
+        "body": meeting.body.name,
+        "venue": meeting.venue.name,
+        "starts_at": timezone.localtime(meeting.starts_at).isoformat(),
+        "state": meeting.state,
+        "state_label": str(Meeting.State(meeting.state).label),
+    }
+
+
+def agenda_list(meeting):
+    return [
+        {"id": item.id, "order": item.order, "title": item.title, "kind": item.kind}
+        for item in meeting.agenda.all()
+    ]
+
+
+def display_state(meeting):
+    display = meeting.display or {}
+    return {"mode": display.get("mode", "welcome"), "text": display.get("text", "")}
+
+
+def member_info(meeting, member_id):
+    assignment = (
+        SeatAssignment.objects.filter(meeting=meeting, member_id=member_id)
+        .select_related("member", "member__delegation", "seat")
+        .first()
+    )
+    if assignment is None:
+        from .models import Member
+
+        member = Member.objects.select_related("delegation").get(pk=member_id)
+        seat = None
+    else:
+        member, seat = assignment.member, assignment.seat.label
+    return {
+        "id": member.id,
+        "name": member.name,
+        "number": member.member_number,
+        "delegation": member.delegation.name if member.delegation else "",
+        "seat": seat,
+    }
+
+
+@register_part
+def meeting_part(meeting, view, member_id):
+    part = {
+        "meeting": meeting_info(meeting),
+        "agenda": agenda_list(meeting),
+        "current_item": meeting.current_item_id,
+        "display": display_state(meeting),
+    }
+    if view == "tablet" and member_id is not None:
+        part["me"] = member_info(meeting, member_id)
+    return part
