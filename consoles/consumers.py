@@ -136,6 +136,7 @@ class ConsoleSocket(HallSocket):
         "meeting.close": "on_meeting_close",
         "agenda.set_current": "on_agenda_set_current",
         "display.set": "on_display_set",
+        "notice.send": "on_notice_send",
     }
 
     def authorize(self):
@@ -159,4 +160,9 @@ class ConsoleSocket(HallSocket):
     async def on_display_set(self, message):
         await database_sync_to_async(services.set_display)(
             self.meeting_id, message.get("mode"), message.get("text", ""), self._user()
+        )
+
+    async def on_notice_send(self, message):
+        await database_sync_to_async(services.send_notice)(
+            self.meeting_id, message.get("text"), message.get("member"), self._user()
         )

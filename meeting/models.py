@@ -326,3 +326,21 @@ class AuditEntry(models.Model):
         verbose_name = _("操作日志")
         verbose_name_plural = _("操作日志")
         ordering = ["at", "id"]
+
+
+class Notice(models.Model):
+    """A notice the console sends to every tablet or to one member's tablet."""
+
+    meeting = models.ForeignKey(Meeting, verbose_name=_("会议"), on_delete=models.CASCADE, related_name="notices")
+    member = models.ForeignKey(
+        Member, verbose_name=_("收件人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text=_("留空表示发给全体"),
+    )
+    text = models.CharField(_("内容"), max_length=500)
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
+    sent_at = models.DateTimeField(_("发送时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
+        ordering = ["-sent_at", "-id"]

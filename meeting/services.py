@@ -5,12 +5,13 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from .errors import ServiceError
-from .events import ALL, publish
-from .models import AgendaItem, AuditEntry, Meeting
-from .state_parts import display_state, meeting_info
+from .events import ALL, CONSOLE, MEMBER, TABLETS, publish
+from .models import AgendaItem, AuditEntry, Meeting, Notice, Participant
+from .state_parts import display_state, meeting_info, notice_list, sent_notice_list
 
 DISPLAY_MODES = ("welcome", "agenda", "message", "signin", "results")
 MAX_DISPLAY_TEXT = 500
+MAX_NOTICE_TEXT = 500
 
 
 def _locked_meeting(meeting_id):
@@ -86,3 +87,28 @@ def set_display(meeting_id, mode, text, actor):
     audit(meeting, actor, "display.set", mode=mode, text=meeting.display["text"])
     publish(meeting.id, "display.changed", {"display": display_state(meeting)}, ALL)
     return meeting
+
+
+@transaction.atomic
+def send_notice(meeting_id, text, member_id, actor):
+    """To every tablet (member_id None) or to one participant's tablet only."""
+    if not isinstance(text, str) or not text.strip():
+        raise ServiceError("empty_message", _("请输入通知内容"))
+    text = text.strip()
+    if len(text) > MAX_NOTICE_TEXT:
+        raise ServiceError("too_long", _("文字不能超过%(n)d个字") % {"n": MAX_NOTICE_TEXT})
+    if member_id is not None and (not isinstance(member_id, int) or isinstance(member_id, bool)):
+        raise ServiceError("bad_request", _("收件人无效"))
+    meeting = _locked_meeting(meeting_id)
+    if member_id is not None and not Participant.objects.filter(meeting=meeting, member_id=member_id).exists():
+        raise ServiceError("not_participant", _("该人员不在本次会议的参会名单中"))
+    notice = Notice.objects.create(meeting=meeting, member_id=member_id, text=text,
+                                   sent_by=actor if getattr(actor, "pk", None) else None)
+    audit(meeting, actor, "notice.send", notice=notice.id, member=member_id)
+    if member_id is None:
+        publish(meeting.id, "notice.hall", {"notices": notice_list(meeting)}, TABLETS)
+    else:
+        publish(meeting.id, "notice.member", {"my_notices": notice_list(meeting, member_id, everyone=False)},
+                MEMBER, member_id=member_id)
+    publish(meeting.id, "notice.sent", {"sent_notices": sent_notice_list(meeting)}, CONSOLE)
+    return notice

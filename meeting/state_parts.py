@@ -65,3 +65,41 @@ def meeting_part(meeting, view, member_id):
     if view == "tablet" and member_id is not None:
         part["me"] = member_info(meeting, member_id)
     return part
+
+
+NOTICES_SHOWN = 20
+
+
+def notice_list(meeting, member_id=None, everyone=True):
+    """Latest notices, newest first: hall-wide ones (member_id None) or one member's own."""
+    from .models import Notice
+
+    qs = Notice.objects.filter(meeting=meeting)
+    qs = qs.filter(member__isnull=True) if everyone else qs.filter(member_id=member_id)
+    return [
+        {"id": n.id, "text": n.text, "at": timezone.localtime(n.sent_at).isoformat()}
+        for n in qs.order_by("-id")[:NOTICES_SHOWN]
+    ]
+
+
+def sent_notice_list(meeting):
+    from .models import Notice
+
+    qs = Notice.objects.filter(meeting=meeting).select_related("member").order_by("-id")[:NOTICES_SHOWN]
+    return [
+        {"id": n.id, "text": n.text, "at": timezone.localtime(n.sent_at).isoformat(),
+         "to": n.member.name if n.member else None}
+        for n in qs
+    ]
+
+
+@register_part
+def notices_part(meeting, view, member_id):
+    if view == "tablet":
+        part = {"notices": notice_list(meeting)}
+        if member_id is not None:
+            part["my_notices"] = notice_list(meeting, member_id, everyone=False)
+        return part
+    if view == "console":
+        return {"sent_notices": sent_notice_list(meeting)}
+    return {}
