@@ -11,6 +11,7 @@ import logging
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from meeting import access, services
 from meeting.errors import ServiceError
@@ -69,29 +70,29 @@ class HallSocket(AsyncWebsocketConsumer):
         if self.conn is None:
             return
         if text_data is None:
-            return await self.reply_error(None, "malformed", "只接受 JSON 文本消息")
+            return await self.reply_error(None, "malformed", _("只接受 JSON 文本消息"))
         if len(text_data.encode("utf-8")) > settings.HUITANG_WS_MAX_MESSAGE:
-            return await self.reply_error(None, "too_large", "消息过大")
+            return await self.reply_error(None, "too_large", _("消息过大"))
         try:
             message = json.loads(text_data)
         except ValueError:
-            return await self.reply_error(None, "malformed", "消息不是有效的 JSON")
+            return await self.reply_error(None, "malformed", _("消息不是有效的 JSON"))
         if not isinstance(message, dict) or not isinstance(message.get("type"), str):
-            return await self.reply_error(None, "malformed", "消息必须是带 type 字段的 JSON 对象")
+            return await self.reply_error(None, "malformed", _("消息必须是带 type 字段的 JSON 对象"))
         request_id = message.get("id")
         if request_id is not None and (not isinstance(request_id, (str, int)) or isinstance(request_id, bool)
                                        or len(str(request_id)) > 64):
-            return await self.reply_error(None, "malformed", "id 必须是不超过64个字符的字符串或整数")
+            return await self.reply_error(None, "malformed", _("id 必须是不超过64个字符的字符串或整数"))
         handler = self.handlers.get(message["type"])
         if handler is None:
-            return await self.reply_error(request_id, "unknown_type", f"不支持的消息类型：{message['type'][:40]}")
+            return await self.reply_error(request_id, "unknown_type", _("不支持的消息类型：%(type)s") % {"type": message["type"][:40]})
         try:
             result = await getattr(self, handler)(message)
         except ServiceError as refused:
             return await self.reply_error(request_id, refused.code, refused.message)
         except Exception:
             log.exception("handler %s failed", handler)
-            return await self.reply_error(request_id, "server_error", "服务器内部错误")
+            return await self.reply_error(request_id, "server_error", _("服务器内部错误"))
         if result is not False:
             await self.send_json({"type": "ok", "id": request_id, **(result or {})})
 

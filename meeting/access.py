@@ -24,6 +24,31 @@ def make_token(kind, meeting_id, member_id=None):
     return signing.dumps(payload, salt=TOKEN_SALT, compress=True)
 
 
+class Delegate:
+    """A member acting in one meeting, with the permissions of their participant role.
+
+    Answers has_perm() like a Django user, so checks read the same for staff and delegates:
+    ``principal.has_perm("meeting.vote_in_meeting")``.
+    """
+
+    def __init__(self, meeting_id, member_id, role):
+        self.meeting_id = meeting_id
+        self.member_id = member_id
+        self.role = role
+
+    def has_perm(self, perm):
+        from .roles import PARTICIPANT_PERMISSIONS
+
+        return perm in PARTICIPANT_PERMISSIONS.get(self.role, ())
+
+
+def delegate(meeting_id, member_id):
+    role = Participant.objects.filter(meeting_id=meeting_id, member_id=member_id).values_list("role", flat=True).first()
+    if role is None:
+        raise ServiceError("not_participant", _("该人员不在本次会议的参会名单中"))
+    return Delegate(meeting_id, member_id, role)
+
+
 def check_token(token, kind, meeting_id):
     """Return the member id (tablets) or None (displays); raise ServiceError with a reason."""
     if not token or not isinstance(token, str) or len(token) > 512:
@@ -41,8 +66,7 @@ def check_token(token, kind, meeting_id):
     if kind == "display":
         return None
     member_id = payload.get("p")
-    if not Participant.objects.filter(meeting_id=meeting_id, member_id=member_id).exists():
-        raise ServiceError("not_participant", _("该人员不在本次会议的参会名单中"))
+    delegate(meeting_id, member_id)
     return member_id
 
 

@@ -49,3 +49,10 @@ def sync_role_groups():
 def _sync_after_migrate(sender, **kwargs):
     if sender.name == "meeting":
         sync_role_groups()
+
+
+# Delegates hold these through their Participant role in one meeting (see access.Delegate).
+PARTICIPANT_PERMISSIONS = {
+    "voting": frozenset({"meeting.attend_meeting", "meeting.vote_in_meeting"}),
+    "non_voting": frozenset({"meeting.attend_meeting"}),
+}
