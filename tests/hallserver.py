@@ -63,10 +63,12 @@ class HallEnv:
         return env
 
     def manage(self, *args, check=True):
-        return subprocess.run(
-            [sys.executable, "manage.py", *args], cwd=ROOT, env=self.env, check=check,
-            capture_output=True, text=True,
+        done = subprocess.run(
+            [sys.executable, "manage.py", *args], cwd=ROOT, env=self.env, capture_output=True, text=True,
         )
+        if check and done.returncode:
+            raise RuntimeError(f"manage.py {' '.join(args)} failed ({done.returncode}):\n{done.stderr[-3000:]}")
+        return done
 
     def prepare(self, deputies=40, standing=15):
         self.var_dir.mkdir(parents=True, exist_ok=True)
@@ -105,7 +107,7 @@ class HallEnv:
             f"u.groups.set([Group.objects.get(name={group!r})]) if {group!r} else u.groups.clear();"
             "c = Client(); c.force_login(u); print(c.cookies['sessionid'].value)"
         ))
-        return out.stdout.strip()
+        return out.stdout.strip().splitlines()[-1]
 
     def meeting_ids(self):
         """{kind: id} of the seeded meetings."""

@@ -34,7 +34,7 @@ def redis_url(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def two_servers(tmp_path_factory, redis_url):
-    env = HallEnv(tmp_path_factory.mktemp("scaleout"), redis_url=redis_url).prepare(deputies=10, standing=5)
+    env = HallEnv(tmp_path_factory.mktemp("scaleout"), redis_url=redis_url).prepare(deputies=40, standing=15)
     a = start_server(env)
     b = start_server(env)
     yield a, b
