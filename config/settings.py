@@ -55,6 +55,10 @@ if PRODUCTION:
     if DEMO:
         raise ImproperlyConfigured("HUITANG_ENV=production refuses to start with HUITANG_DEMO on.")
 
+# The interim signed device tokens of the realtime-backbone issue; paired devices replace them.
+DEVICE_TOKENS = _flag("HUITANG_DEVICE_TOKENS", DEMO)
+HUITANG_DEVICE_TOKENS = DEVICE_TOKENS and not PRODUCTION
+
 ALLOWED_HOSTS = [h for h in os.environ.get("HUITANG_ALLOWED_HOSTS", "").split(",") if h]
 if not ALLOWED_HOSTS and not PRODUCTION:
     ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]

@@ -5,6 +5,7 @@ Every client message is a JSON object with a "type" and an optional "id" that th
 Anything else gets an error reply and changes nothing; the socket stays open.
 """
 
+import asyncio
 import json
 import logging
 
@@ -13,6 +14,8 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from devices import presence
+from devices import services as devices
 from meeting import access, services
 from meeting.errors import ServiceError
 from meeting.hub import Connection, hub
@@ -27,26 +30,42 @@ CLOSE_REFUSED = 4403
 
 class HallSocket(AsyncWebsocketConsumer):
     view = None  # "tablet" | "display" | "console"
-    # type -> method name; each role lists what it may ask for.
+    # type -> method name; each role lists what it may ask for once connected.
     handlers = {"ping": "on_ping", "resync": "on_resync"}
+    device_id = None
+    pre_auth_handlers = {}
 
     async def connect(self):
         self.conn = None
+        self.challenge = None
         await self.accept()
         try:
             self.meeting_id = int(self.scope["url_route"]["kwargs"]["meeting_id"])
-            self.member_id = await database_sync_to_async(self.authorize)()
+            await self.begin()
         except ServiceError as refused:
-            await self.send_json({"type": "error", "code": refused.code, "message": refused.message})
-            await self.close(code=CLOSE_REFUSED)
-            return
-        self.conn = Connection(self.meeting_id, self.view, self.member_id, self._send_text)
-        hub.attach(self.conn)
-        await self.send_snapshot()
+            await self.refuse(refused)
+
+    async def begin(self):
+        """Authenticate what the handshake carries and go live, or send a challenge first."""
+        self.member_id = await database_sync_to_async(self.authorize)()
+        await self.go_live()
 
     def authorize(self):
         """Return the member id this socket acts for (or None); raise ServiceError to refuse."""
         raise NotImplementedError
+
+    async def refuse(self, refused):
+        await self.send_json({"type": "error", "id": None, "code": refused.code, "message": refused.message})
+        await self.close(code=CLOSE_REFUSED)
+
+    async def go_live(self):
+        self.conn = Connection(self.meeting_id, self.view, self.member_id, self._send_text,
+                               device_id=self.device_id, on_control=self.on_control)
+        hub.attach(self.conn)
+        await self.send_snapshot()
+
+    async def on_control(self, action):
+        """The hub tells a device's sockets that its standing changed; see devices.services."""
 
     async def disconnect(self, code):
         if self.conn is not None:
@@ -59,16 +78,20 @@ class HallSocket(AsyncWebsocketConsumer):
     async def send_json(self, obj):
         await self.send(text_data=dumps(obj))
 
+    def snapshot_extra(self):
+        return {}
+
     async def send_snapshot(self):
         # Held back events pile up in conn.buffer until the snapshot is out; see Hub.mark_ready.
         self.conn.ready_after = None
         snapshot = await database_sync_to_async(build_snapshot)(self.meeting_id, self.view, self.member_id)
+        snapshot.update(self.snapshot_extra())
         await self.send_json(snapshot)
         await hub.mark_ready(self.conn, snapshot["seq"])
 
     async def receive(self, text_data=None, bytes_data=None):
-        if self.conn is None:
-            return
+        if self.conn is None and self.challenge is None:
+            return  # refused, or closing
         if text_data is None:
             return await self.reply_error(None, "malformed", _("只接受 JSON 文本消息"))
         if len(text_data.encode("utf-8")) > settings.HUITANG_WS_MAX_MESSAGE:
@@ -83,7 +106,10 @@ class HallSocket(AsyncWebsocketConsumer):
         if request_id is not None and (not isinstance(request_id, (str, int)) or isinstance(request_id, bool)
                                        or len(str(request_id)) > 64):
             return await self.reply_error(None, "malformed", _("id 必须是不超过64个字符的字符串或整数"))
-        handler = self.handlers.get(message["type"])
+        handler = self.handlers.get(message["type"]) if self.conn is not None else self.pre_auth_handlers.get(
+            message["type"])
+        if handler is None and self.conn is None:
+            return await self.reply_error(request_id, "auth_required", _("请先完成设备认证"))
         if handler is None:
             return await self.reply_error(request_id, "unknown_type", _("不支持的消息类型：%(type)s") % {"type": message["type"][:40]})
         try:
@@ -107,25 +133,120 @@ class HallSocket(AsyncWebsocketConsumer):
         return False  # the snapshot is the reply
 
 
-def _query_token(scope):
+class DeviceSocket(HallSocket):
+    """A paired tablet or display: it proves it holds its key by signing a fresh challenge.
+
+    ``?device=<id>`` names the device; the server sends {"type": "challenge", "nonce": …} and the
+    device answers {"type": "auth", "signature": …} over devices.crypto.auth_message.
+    """
+
+    pre_auth_handlers = {"auth": "on_auth", "ping": "on_ping"}
+    AUTH_TIMEOUT_SECONDS = 15
+
+    async def begin(self):
+        device = _query_param(self.scope, "device")
+        if device is None and settings.HUITANG_DEVICE_TOKENS:
+            return await super().begin()
+        if device is None:
+            raise ServiceError("no_device", _("缺少设备编号，请先配对"))
+        self.device_id = device[:64]
+        self.challenge = devices.new_nonce()
+        await self.send_json({"type": "challenge", "nonce": self.challenge, "meeting": self.meeting_id})
+        self._auth_timer = asyncio.get_running_loop().call_later(
+            self.AUTH_TIMEOUT_SECONDS, lambda: asyncio.ensure_future(self._auth_timeout()))
+
+    async def _auth_timeout(self):
+        if self.conn is None and self.challenge is not None:
+            self.challenge = None
+            await self.refuse(ServiceError("auth_timeout", _("设备认证超时")))
+
+    def authorize(self):
+        # The interim signed-token path, kept only while HUITANG_DEVICE_TOKENS is on (tests, bench).
+        return access.check_token(_query_param(self.scope, "token"), self.view, self.meeting_id)
+
+    async def on_auth(self, message):
+        nonce, self.challenge = self.challenge, None  # one answer per challenge, right or wrong
+        self._auth_timer.cancel()
+        if nonce is None:
+            raise ServiceError("auth_required", _("请重新连接"))
+        signature = message.get("signature")
+        try:
+            device, self.member_id = await database_sync_to_async(devices.authenticate)(
+                self.device_id, self.view, self.meeting_id, nonce, signature)
+        except ServiceError as refused:
+            await self.refuse(refused)
+            return False
+        self.device_id = str(device.id)
+        self.seat = device.seat.label if device.seat_id else None
+        presence.tracker.online(self.device_id, message.get("battery"), message.get("charging"),
+                                _header(self.scope, b"user-agent"))
+        await self.go_live()
+        return False  # the snapshot is the reply
+
+    def snapshot_extra(self):
+        if self.device_id is None:
+            return {}
+        return {"device": {"id": self.device_id, "seat": getattr(self, "seat", None), "bound": self.member_id}}
+
+    async def on_control(self, action):
+        if action == "revoke":
+            hub.detach(self.conn)
+            self.conn = None
+            await self.refuse(ServiceError("device_revoked", _("该设备已停用，请联系工作人员")))
+        elif action == "rebind" and self.conn is not None:
+            member_id = await database_sync_to_async(devices.bound_member)(self.meeting_id, self.device_id)
+            hub.detach(self.conn)
+            self.member_id = member_id
+            await self.go_live()
+
+    async def disconnect(self, code):
+        if self.device_id is not None and self.conn is not None:
+            presence.tracker.offline(self.device_id)
+        await super().disconnect(code)
+
+    async def on_presence(self, message):
+        if self.device_id is not None:
+            presence.tracker.update(self.device_id, message.get("battery"), message.get("charging"))
+        return {}
+
+
+def _query_param(scope, name):
     from urllib.parse import parse_qs
 
-    values = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("token")
+    values = parse_qs(scope.get("query_string", b"").decode("latin-1")).get(name)
     return values[0] if values else None
 
 
-class TabletSocket(HallSocket):
+def _header(scope, name):
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return value.decode("latin-1")[:300]
+    return ""
+
+
+class TabletSocket(DeviceSocket):
     view = "tablet"
+    handlers = {**HallSocket.handlers, "identify": "on_identify", "presence": "on_presence"}
 
-    def authorize(self):
-        return access.check_token(_query_token(self.scope), "tablet", self.meeting_id)
+    async def on_identify(self, message):
+        if self.device_id is None:
+            raise ServiceError("unknown_device", _("未登记的设备，请重新配对"))
+        if self.member_id is not None:
+            raise ServiceError("already_bound", _("本终端已绑定代表"))
+        member_id = await database_sync_to_async(devices.identify_member)(
+            self.meeting_id, self.device_id, message.get("number"), message.get("pin"))
+        hub.detach(self.conn)
+        self.member_id = member_id
+        await self.go_live()  # a new snapshot, now with "me", then the ok
+        return {"member": member_id}
 
 
-class DisplaySocket(HallSocket):
+class DisplaySocket(DeviceSocket):
     view = "display"
+    handlers = {**HallSocket.handlers, "presence": "on_presence"}
 
     def authorize(self):
-        access.check_token(_query_token(self.scope), "display", self.meeting_id)
+        access.check_token(_query_param(self.scope, "token"), "display", self.meeting_id)
         return None
 
 

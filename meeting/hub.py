@@ -20,6 +20,7 @@ from django.conf import settings
 log = logging.getLogger(__name__)
 
 REDIS_CHANNEL_PREFIX = "huitang:events:"
+REDIS_CONTROL_CHANNEL = "huitang:events:control"
 # How long an out-of-order event waits for the ones before it before they are read from the DB.
 GAP_WAIT_SECONDS = 0.25
 
@@ -27,13 +28,15 @@ GAP_WAIT_SECONDS = 0.25
 class Connection:
     """What the hub needs of a socket: its views and a way to send it text."""
 
-    __slots__ = ("meeting_id", "view", "member_id", "send_text", "buffer", "ready_after")
+    __slots__ = ("meeting_id", "view", "member_id", "send_text", "buffer", "ready_after", "device_id", "on_control")
 
-    def __init__(self, meeting_id, view, member_id, send_text):
+    def __init__(self, meeting_id, view, member_id, send_text, device_id=None, on_control=None):
         self.meeting_id = meeting_id
         self.view = view  # "tablet" | "display" | "console"
         self.member_id = member_id
         self.send_text = send_text  # async callable(text)
+        self.device_id = device_id  # str, for devices: the target of revoke/rebind controls
+        self.on_control = on_control  # async callable(action)
         # Events that arrive before the connection's snapshot is sent wait here.
         self.buffer = []
         self.ready_after = None  # the snapshot's seq once sent; None while the snapshot is built
@@ -70,6 +73,7 @@ class Room:
 class Hub:
     def __init__(self):
         self.rooms = {}
+        self.devices = {}  # device id -> set of connections (normally one)
         self.loop = None
         self._redis_task = None
         self._redis = None
@@ -85,8 +89,16 @@ class Hub:
         room.by_view[conn.view].add(conn)
         if conn.member_id is not None:
             room.by_member.setdefault(conn.member_id, set()).add(conn)
+        if conn.device_id is not None:
+            self.devices.setdefault(conn.device_id, set()).add(conn)
 
     def detach(self, conn):
+        if conn.device_id is not None:
+            conns = self.devices.get(conn.device_id)
+            if conns is not None:
+                conns.discard(conn)
+                if not conns:
+                    del self.devices[conn.device_id]
         room = self.rooms.get(conn.meeting_id)
         if room is None:
             return
@@ -120,7 +132,10 @@ class Hub:
         """Called after commit, from whatever thread ran the service."""
         if settings.REDIS_URL:
             self._publish_redis(wire)
-            return
+        else:
+            self._run_on_loop(self.deliver, wire)
+
+    def _run_on_loop(self, coroutine_fn, *args):
         loop = self.loop
         if loop is None or loop.is_closed():
             return  # no socket has ever connected to this process: nobody to tell
@@ -129,9 +144,9 @@ class Hub:
         except RuntimeError:
             running = None
         if running is loop:
-            loop.create_task(self.deliver(wire))
+            loop.create_task(coroutine_fn(*args))
         else:
-            loop.call_soon_threadsafe(lambda: loop.create_task(self.deliver(wire)))
+            loop.call_soon_threadsafe(lambda: loop.create_task(coroutine_fn(*args)))
 
     async def deliver(self, wire):
         room = self.rooms.get(wire["meeting"])
@@ -188,6 +203,22 @@ class Hub:
                 room.delivered = min(room.pending) - 1
                 await self._drain(room)
 
+    # ---- controls: a device's sockets must react (revoked, member moved) ------------------------
+
+    def control_threadsafe(self, device_id, action):
+        if settings.REDIS_URL:
+            self._publish_redis_raw(REDIS_CONTROL_CHANNEL, {"device": device_id, "action": action})
+        else:
+            self._run_on_loop(self.control, device_id, action)
+
+    async def control(self, device_id, action):
+        for conn in tuple(self.devices.get(device_id, ())):
+            if conn.on_control is not None:
+                try:
+                    await conn.on_control(action)
+                except Exception:
+                    log.warning("control %s for %s failed", action, device_id, exc_info=True)
+
     # ---- the event loop and Redis --------------------------------------------------------
 
     def _bind_loop(self):
@@ -195,17 +226,21 @@ class Hub:
         if self.loop is not loop:
             self.loop = loop
             self.rooms = {}
+            self.devices = {}
             if settings.REDIS_URL:
                 self._redis_task = loop.create_task(self._listen_redis())
 
     def _publish_redis(self, wire):
+        self._publish_redis_raw(f"{REDIS_CHANNEL_PREFIX}{wire['meeting']}", wire)
+
+    def _publish_redis_raw(self, channel, payload):
         import redis
 
         with self._lock:
             if self._redis is None:
                 self._redis = redis.Redis.from_url(settings.REDIS_URL)
             client = self._redis
-        client.publish(f"{REDIS_CHANNEL_PREFIX}{wire['meeting']}", json.dumps(wire, ensure_ascii=False))
+        client.publish(channel, json.dumps(payload, ensure_ascii=False))
 
     async def _listen_redis(self):
         import redis.asyncio as aioredis
@@ -219,10 +254,13 @@ class Hub:
                     if message.get("type") != "pmessage":
                         continue
                     try:
-                        wire = json.loads(message["data"])
+                        payload = json.loads(message["data"])
                     except ValueError:
                         continue
-                    await self.deliver(wire)
+                    if message["channel"] == REDIS_CONTROL_CHANNEL.encode():
+                        await self.control(payload["device"], payload["action"])
+                    else:
+                        await self.deliver(payload)
             except asyncio.CancelledError:
                 raise
             except Exception:

@@ -74,6 +74,8 @@ class Member(models.Model):
     organisation = models.CharField(_("工作单位及职务"), max_length=200, blank=True)
     phone = models.CharField(_("联系电话"), max_length=32, blank=True)
     is_active = models.BooleanField(_("在任"), default=True)
+    # Hash of the PIN a member types on a seat tablet to identify (django.contrib.auth hashers).
+    pin_hash = models.CharField(_("终端PIN"), max_length=128, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("人员")

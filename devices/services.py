@@ -1,0 +1,298 @@
+"""Pairing, authenticating, binding and revoking devices. Each change is one transaction and
+an audit entry; sockets that must react (a revoked device, a tablet whose member moved) are
+told through the hub after commit."""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.hashers import check_password, make_password
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from meeting.errors import ServiceError
+from meeting.models import Meeting, Member, Participant, Seat, SeatAssignment, Venue
+from meeting.services import audit
+
+from . import crypto
+from .models import Binding, Device, PairingCode
+
+PAIRING_TTL = timedelta(minutes=5)
+PIN_MAX_FAILURES = 5
+PIN_LOCK = timedelta(minutes=5)
+
+
+def _hash_code(code):
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+def _after_commit_control(device_id, action):
+    from meeting.hub import hub
+
+    transaction.on_commit(lambda: hub.control_threadsafe(str(device_id), action))
+
+
+def _touch(device_ids):
+    Device.objects.filter(pk__in=device_ids).update(presence_changed_at=timezone.now())
+
+
+# ---- pairing ----------------------------------------------------------------------------------
+
+@transaction.atomic
+def create_pairing_code(kind, venue_id, seat_id, actor, name=""):
+    if kind not in Device.Kind.values:
+        raise ServiceError("bad_request", _("设备类别无效"))
+    venue = Venue.objects.filter(pk=venue_id).first()
+    if venue is None:
+        raise ServiceError("no_venue", _("会场不存在"))
+    seat = None
+    if kind == Device.Kind.TABLET:
+        seat = Seat.objects.filter(pk=seat_id, venue=venue).first()
+        if seat is None:
+            raise ServiceError("no_seat", _("该会场没有这个座位"))
+    code = secrets.token_urlsafe(18)
+    PairingCode.objects.create(
+        code_hash=_hash_code(code), kind=kind, venue=venue, seat=seat, name=name[:100], created_by=actor,
+        expires_at=timezone.now() + PAIRING_TTL,
+    )
+    audit(None, actor, "device.pairing_code", kind=kind, venue=venue.id, seat=seat.id if seat else None)
+    return code
+
+
+def _public_key(public_key_b64):
+    try:
+        raw = crypto.b64decode(public_key_b64, crypto.PUBLIC_KEY_BYTES)
+        crypto.load_public_key(raw)
+    except crypto.BadKey:
+        raise ServiceError("bad_key", _("设备公钥无效")) from None
+    return raw
+
+
+def _register(kind, venue, seat, public_key_raw, user_agent, actor=None, name="", demo=False):
+    if seat is not None:
+        # The seat's old tablet stops working the moment a new one is paired there.
+        for old in Device.objects.filter(seat=seat, kind=Device.Kind.TABLET, revoked_at__isnull=True):
+            _revoke(old, actor, reason="replaced")
+    return Device.objects.create(
+        kind=kind, venue=venue, seat=seat, public_key=public_key_raw, user_agent=(user_agent or "")[:300],
+        registered_by=actor if getattr(actor, "pk", None) else None, name=name, demo=demo,
+        presence_changed_at=timezone.now(),
+    )
+
+
+@transaction.atomic
+def pair_device(code, public_key_b64, signature_b64, user_agent=""):
+    """A device that opened a pairing code registers its public key and proves it holds the key."""
+    if not isinstance(code, str) or not code or len(code) > 64:
+        raise ServiceError("bad_code", _("配对码无效"))
+    pairing = PairingCode.objects.select_for_update().filter(code_hash=_hash_code(code)).first()
+    if pairing is None:
+        raise ServiceError("bad_code", _("配对码无效"))
+    if pairing.used_at is not None:
+        raise ServiceError("code_used", _("配对码已经用过，请在主控台重新生成"))
+    if pairing.expires_at <= timezone.now():
+        raise ServiceError("code_expired", _("配对码已过期，请在主控台重新生成"))
+    raw = _public_key(public_key_b64)
+    if not crypto.verify(raw, signature_b64, crypto.pairing_message(code)):
+        raise ServiceError("bad_signature", _("设备签名无效"))
+    device = _register(pairing.kind, pairing.venue, pairing.seat, raw, user_agent, pairing.created_by, pairing.name)
+    pairing.used_at = timezone.now()
+    pairing.device = device
+    pairing.save(update_fields=["used_at", "device"])
+    audit(None, pairing.created_by, "device.paired", device=str(device.id), kind=device.kind,
+          seat=pairing.seat_id)
+    return device
+
+
+@transaction.atomic
+def demo_pair(kind, meeting_id, seat_id, public_key_b64, signature_b64, user_agent=""):
+    """The demo shortcut: pair without a console code and bind to the seat's member. Demo only."""
+    if not settings.DEMO:
+        raise ServiceError("demo_off", _("演示功能已关闭"))
+    meeting = Meeting.objects.select_related("venue").filter(pk=meeting_id).first()
+    if meeting is None:
+        raise ServiceError("no_meeting", _("会议不存在"))
+    raw = _public_key(public_key_b64)
+    if not crypto.verify(raw, signature_b64, crypto.pairing_message(f"demo:{kind}:{meeting_id}:{seat_id}")):
+        raise ServiceError("bad_signature", _("设备签名无效"))
+    if kind == Device.Kind.DISPLAY:
+        return _register(kind, meeting.venue, None, raw, user_agent, name=_("演示大屏"), demo=True)
+    assignment = SeatAssignment.objects.filter(meeting=meeting, seat_id=seat_id).select_related("seat").first()
+    if assignment is None:
+        raise ServiceError("no_seat", _("本次会议没有安排这个座位"))
+    device = _register(Device.Kind.TABLET, assignment.seat.venue, assignment.seat, raw, user_agent, demo=True)
+    _bind(meeting, device, assignment.member_id, "demo", actor=None, takeover=True)
+    return device
+
+
+# ---- connecting -------------------------------------------------------------------------------
+
+def new_nonce():
+    return crypto.b64encode(secrets.token_bytes(32))
+
+
+def authenticate(device_id, kind, meeting_id, nonce, signature_b64):
+    """Check a connecting device's answer to our challenge; return (device, bound member id or None)."""
+    device = Device.objects.filter(pk=device_id).select_related("seat").first() if _is_uuid(device_id) else None
+    if device is None:
+        raise ServiceError("unknown_device", _("未登记的设备，请重新配对"))
+    if device.revoked:
+        raise ServiceError("device_revoked", _("该设备已停用，请联系工作人员"))
+    if device.kind != kind:
+        raise ServiceError("wrong_role", _("该设备不是这种终端"))
+    meeting = Meeting.objects.filter(pk=meeting_id).first()
+    if meeting is None:
+        raise ServiceError("no_meeting", _("会议不存在"))
+    venues = {meeting.venue_id, *meeting.sub_venues.values_list("venue_id", flat=True)}
+    if device.venue_id not in venues:
+        raise ServiceError("wrong_meeting", _("该设备不属于本次会议的会场"))
+    if not crypto.verify(bytes(device.public_key), signature_b64, crypto.auth_message(device.id, meeting_id, nonce)):
+        raise ServiceError("bad_signature", _("设备签名无效"))
+    return device, bound_member(meeting_id, device.id) if kind == Device.Kind.TABLET else None
+
+
+def _is_uuid(value):
+    import uuid
+
+    try:
+        uuid.UUID(str(value))
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
+def bound_member(meeting_id, device_id):
+    return (
+        Binding.objects.filter(meeting_id=meeting_id, device_id=device_id, ended_at__isnull=True)
+        .values_list("member_id", flat=True).first()
+    )
+
+
+def check_live(device_id):
+    """Between messages: still registered and not revoked (a revoked device is cut off at once)."""
+    return Device.objects.filter(pk=device_id, revoked_at__isnull=True).exists()
+
+
+# ---- binding a member to a seat tablet ---------------------------------------------------------
+
+def set_member_pin(member, pin):
+    if not isinstance(pin, str) or not pin.isdigit() or not 4 <= len(pin) <= 8:
+        raise ServiceError("bad_pin", _("PIN必须是4到8位数字"))
+    member.pin_hash = make_password(pin)
+    member.save(update_fields=["pin_hash"])
+
+
+def _bind(meeting, device, member_id, method, actor, takeover):
+    live = Binding.objects.select_for_update().filter(meeting=meeting, ended_at__isnull=True)
+    other_device = live.filter(member_id=member_id).exclude(device=device).first()
+    if other_device is not None and not takeover:
+        raise ServiceError("bound_elsewhere", _("该代表已在另一台终端上登录，如需更换请联系主控台工作人员"))
+    now = timezone.now()
+    touched = [device.id]
+    for binding in live.filter(member_id=member_id) | live.filter(device=device):
+        if binding.device_id == device.id and binding.member_id == member_id:
+            return binding
+        binding.ended_at = now
+        binding.ended_by = actor if getattr(actor, "pk", None) else None
+        binding.save(update_fields=["ended_at", "ended_by"])
+        touched.append(binding.device_id)
+        if binding.device_id != device.id:
+            _after_commit_control(binding.device_id, "rebind")
+    try:
+        with transaction.atomic():
+            binding = Binding.objects.create(meeting=meeting, device=device, member_id=member_id, method=method)
+    except IntegrityError:
+        # Another tablet bound the same member a moment ago: the unique constraint decides.
+        raise ServiceError("bound_elsewhere", _("该代表已在另一台终端上登录，如需更换请联系主控台工作人员")) from None
+    _touch(touched)
+    audit(meeting, actor, "device.bind", device=str(device.id), member=member_id, method=method)
+    return binding
+
+
+@transaction.atomic
+def identify_member(meeting_id, device_id, member_number, pin):
+    """A member types their number and PIN on the seat tablet; the tablet then serves them."""
+    meeting = Meeting.objects.filter(pk=meeting_id).first()
+    device = Device.objects.select_for_update().filter(pk=device_id, revoked_at__isnull=True).first()
+    if meeting is None or device is None or device.kind != Device.Kind.TABLET:
+        raise ServiceError("unknown_device", _("未登记的设备，请重新配对"))
+    now = timezone.now()
+    if device.pin_locked_until and device.pin_locked_until > now:
+        raise ServiceError("pin_locked", _("PIN错误次数过多，请稍后再试或联系工作人员"))
+    if not isinstance(member_number, str) or not isinstance(pin, str) or len(member_number) > 32 or len(pin) > 16:
+        raise ServiceError("bad_request", _("请输入代表证号和PIN"))
+    member = Member.objects.filter(member_number=member_number.strip(), is_active=True).first()
+    # The same answer and the same hashing work whether the number or the PIN was wrong.
+    valid = check_password(pin, member.pin_hash if member and member.pin_hash else None)
+    if not valid or member is None:
+        device.pin_failures += 1
+        if device.pin_failures >= PIN_MAX_FAILURES:
+            device.pin_failures = 0
+            device.pin_locked_until = now + PIN_LOCK
+        device.save(update_fields=["pin_failures", "pin_locked_until"])
+        transaction.on_commit(lambda: None)
+        raise _WrongPin()
+    if not Participant.objects.filter(meeting=meeting, member=member).exists():
+        raise ServiceError("not_participant", _("该人员不在本次会议的参会名单中"))
+    device.pin_failures = 0
+    device.save(update_fields=["pin_failures"])
+    return _bind(meeting, device, member.id, "pin", actor=None, takeover=False).member_id
+
+
+class _WrongPin(ServiceError):
+    def __init__(self):
+        super().__init__("bad_pin", _("代表证号或PIN不正确"))
+
+
+@transaction.atomic
+def transfer_binding(meeting_id, member_id, device_id, actor):
+    """The console moves a member to another tablet (the old one is released at once)."""
+    meeting = Meeting.objects.filter(pk=meeting_id).first()
+    if meeting is None:
+        raise ServiceError("no_meeting", _("会议不存在"))
+    device = Device.objects.filter(pk=device_id, revoked_at__isnull=True, kind=Device.Kind.TABLET).first() \
+        if _is_uuid(device_id) else None
+    if device is None:
+        raise ServiceError("unknown_device", _("未登记的设备"))
+    if not isinstance(member_id, int) or not Participant.objects.filter(meeting=meeting, member_id=member_id).exists():
+        raise ServiceError("not_participant", _("该人员不在本次会议的参会名单中"))
+    binding = _bind(meeting, device, member_id, "console", actor, takeover=True)
+    _after_commit_control(device.id, "rebind")
+    return binding
+
+
+@transaction.atomic
+def release_binding(meeting_id, device_id, actor):
+    ended = Binding.objects.filter(meeting_id=meeting_id, device_id=device_id, ended_at__isnull=True)
+    if not ended.exists():
+        raise ServiceError("not_bound", _("该终端没有绑定代表"))
+    ended.update(ended_at=timezone.now(), ended_by=actor if getattr(actor, "pk", None) else None)
+    _touch([device_id])
+    audit(Meeting.objects.get(pk=meeting_id), actor, "device.release", device=str(device_id))
+    _after_commit_control(device_id, "rebind")
+
+
+def _revoke(device, actor, reason):
+    now = timezone.now()
+    device.revoked_at = now
+    device.online = False
+    device.presence_changed_at = now
+    device.save(update_fields=["revoked_at", "online", "presence_changed_at"])
+    Binding.objects.filter(device=device, ended_at__isnull=True).update(
+        ended_at=now, ended_by=actor if getattr(actor, "pk", None) else None
+    )
+    audit(None, actor, "device.revoke", device=str(device.id), reason=reason)
+    _after_commit_control(device.id, "revoke")
+
+
+@transaction.atomic
+def revoke_device(device_id, actor):
+    device = Device.objects.select_for_update().filter(pk=device_id).first() if _is_uuid(device_id) else None
+    if device is None:
+        raise ServiceError("unknown_device", _("未登记的设备"))
+    if device.revoked:
+        raise ServiceError("already_revoked", _("该设备已经停用"))
+    _revoke(device, actor, reason="console")
+    return device
