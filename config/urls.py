@@ -4,6 +4,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("devices.urls")),
     path("", include("consoles.urls")),
 ]
 urlpatterns += i18n_patterns(path("admin/", admin.site.urls), prefix_default_language=False)

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from devices import presence
+from devices.console_view import device_rows
 from devices import services as devices
 from meeting import access, services
 from meeting.errors import ServiceError
@@ -259,7 +260,11 @@ class ConsoleSocket(HallSocket):
         "agenda.set_current": "on_agenda_set_current",
         "display.set": "on_display_set",
         "notice.send": "on_notice_send",
+        "device.revoke": "on_device_revoke",
+        "device.transfer": "on_device_transfer",
+        "device.release": "on_device_release",
     }
+    PRESENCE_POLL_SECONDS = 1.0
 
     def authorize(self):
         access.check_operator(self.scope.get("user"), self.meeting_id)
@@ -288,3 +293,36 @@ class ConsoleSocket(HallSocket):
         await database_sync_to_async(services.send_notice)(
             self.meeting_id, message.get("text"), message.get("member"), self._user()
         )
+
+    async def on_device_revoke(self, message):
+        await database_sync_to_async(devices.revoke_device)(message.get("device"), self._user())
+
+    async def on_device_transfer(self, message):
+        await database_sync_to_async(devices.transfer_binding)(
+            self.meeting_id, message.get("member"), message.get("device"), self._user())
+
+    async def on_device_release(self, message):
+        await database_sync_to_async(devices.release_binding)(self.meeting_id, message.get("device"), self._user())
+
+    async def go_live(self):
+        await super().go_live()
+        self.presence_task = asyncio.get_running_loop().create_task(self._watch_presence())
+
+    async def disconnect(self, code):
+        task = getattr(self, "presence_task", None)
+        if task is not None:
+            task.cancel()
+        await super().disconnect(code)
+
+    async def _watch_presence(self):
+        """Presence is not in the event stream (see devices.presence): poll what changed and send it."""
+        from django.utils import timezone
+
+        since = None
+        while self.conn is not None:
+            started = timezone.now()
+            rows = await database_sync_to_async(device_rows)(self.meeting_id, since)
+            if rows or since is None:
+                await self.send_json({"type": "presence", "full": since is None, "devices": rows})
+            since = started
+            await asyncio.sleep(self.PRESENCE_POLL_SECONDS)

@@ -2,6 +2,7 @@
 an audit entry; sockets that must react (a revoked device, a tablet whose member moved) are
 told through the hub after commit."""
 
+import functools
 import hashlib
 import secrets
 from datetime import timedelta
@@ -211,34 +212,51 @@ def _bind(meeting, device, member_id, method, actor, takeover):
     return binding
 
 
-@transaction.atomic
 def identify_member(meeting_id, device_id, member_number, pin):
     """A member types their number and PIN on the seat tablet; the tablet then serves them."""
+    try:
+        with transaction.atomic():
+            return _identify(meeting_id, device_id, member_number, pin)
+    except _WrongPin:
+        _count_pin_failure(device_id)  # outside the rolled-back transaction, so it sticks
+        raise
+
+
+def _identify(meeting_id, device_id, member_number, pin):
     meeting = Meeting.objects.filter(pk=meeting_id).first()
     device = Device.objects.select_for_update().filter(pk=device_id, revoked_at__isnull=True).first()
     if meeting is None or device is None or device.kind != Device.Kind.TABLET:
         raise ServiceError("unknown_device", _("未登记的设备，请重新配对"))
-    now = timezone.now()
-    if device.pin_locked_until and device.pin_locked_until > now:
+    if device.pin_locked_until and device.pin_locked_until > timezone.now():
         raise ServiceError("pin_locked", _("PIN错误次数过多，请稍后再试或联系工作人员"))
     if not isinstance(member_number, str) or not isinstance(pin, str) or len(member_number) > 32 or len(pin) > 16:
         raise ServiceError("bad_request", _("请输入代表证号和PIN"))
     member = Member.objects.filter(member_number=member_number.strip(), is_active=True).first()
     # The same answer and the same hashing work whether the number or the PIN was wrong.
-    valid = check_password(pin, member.pin_hash if member and member.pin_hash else None)
+    valid = check_password(pin, member.pin_hash if member and member.pin_hash else _dummy_hash())
     if not valid or member is None:
-        device.pin_failures += 1
-        if device.pin_failures >= PIN_MAX_FAILURES:
-            device.pin_failures = 0
-            device.pin_locked_until = now + PIN_LOCK
-        device.save(update_fields=["pin_failures", "pin_locked_until"])
-        transaction.on_commit(lambda: None)
         raise _WrongPin()
     if not Participant.objects.filter(meeting=meeting, member=member).exists():
         raise ServiceError("not_participant", _("该人员不在本次会议的参会名单中"))
-    device.pin_failures = 0
-    device.save(update_fields=["pin_failures"])
+    if device.pin_failures:
+        device.pin_failures = 0
+        device.save(update_fields=["pin_failures"])
     return _bind(meeting, device, member.id, "pin", actor=None, takeover=False).member_id
+
+
+@functools.cache
+def _dummy_hash():
+    return make_password(secrets.token_urlsafe(16))
+
+
+@transaction.atomic
+def _count_pin_failure(device_id):
+    device = Device.objects.select_for_update().get(pk=device_id)
+    device.pin_failures += 1
+    if device.pin_failures >= PIN_MAX_FAILURES:
+        device.pin_failures = 0
+        device.pin_locked_until = timezone.now() + PIN_LOCK
+    device.save(update_fields=["pin_failures", "pin_locked_until"])
 
 
 class _WrongPin(ServiceError):

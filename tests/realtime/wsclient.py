@@ -22,6 +22,7 @@ class HallClient:
         self.events = []  # every event applied, in order
         self.replies = {}
         self.other = []  # errors without an id, unexpected messages
+        self.presence = None
 
     @classmethod
     async def open(cls, server, kind, meeting_id, token=None, cookie=None, member_id=None, origin=None):
@@ -35,7 +36,26 @@ class HallClient:
         return client
 
     async def recv(self, timeout=5.0):
-        return json.loads(await asyncio.wait_for(self.ws.recv(), timeout))
+        """The next message, passing over console presence updates (they are kept in .presence)."""
+        while True:
+            message = json.loads(await asyncio.wait_for(self.ws.recv(), timeout))
+            if message.get("type") != "presence":
+                return message
+            self.presence = message
+
+    @classmethod
+    async def open_device(cls, server, kind, meeting_id, key, member_id=None, signature=None):
+        """Connect as a paired device and answer the challenge (or send ``signature`` instead)."""
+        url = f"{server.ws_base}/ws/{kind}/{meeting_id}/?device={key.device_id}"
+        ws = await connect(url, origin=server.base, compression=None, open_timeout=10)
+        client = cls(ws, member_id)
+        challenge = await client.recv()
+        if challenge.get("type") != "challenge":
+            raise ProtocolViolation(f"expected a challenge, got {challenge}")
+        client.nonce = challenge["nonce"]
+        await ws.send(json.dumps({"type": "auth", "signature": signature or key.auth_signature(meeting_id, client.nonce),
+                                  "battery": 87, "charging": False}))
+        return client
 
     async def start(self):
         """Read the first message, which must be the snapshot."""
@@ -47,6 +67,7 @@ class HallClient:
 
     def _take_snapshot(self, message):
         self.state = message["state"]
+        self.device = message.get("device")
         self.seq = message["seq"]
         self.last = dict(message["heads"])
 
@@ -67,6 +88,8 @@ class HallClient:
             self.state = apply_event(self.state, message["data"])
             self.seq = message["seq"]
             self.events.append(message)
+        elif kind == "presence":
+            self.presence = message
         elif kind in ("ok", "error") and message.get("id") is not None:
             self.replies[message["id"]] = message
         else:
