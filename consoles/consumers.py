@@ -17,7 +17,9 @@ from django.utils.translation import gettext as _
 from devices import presence
 from devices.console_view import device_rows
 from devices import services as devices
-from meeting import access, services
+from meeting import access
+
+from .handlers import registry  # noqa: F401  (imports every handler module)
 from meeting.errors import ServiceError
 from meeting.hub import Connection, hub
 from meeting.snapshot import build_snapshot
@@ -107,14 +109,18 @@ class HallSocket(AsyncWebsocketConsumer):
         if request_id is not None and (not isinstance(request_id, (str, int)) or isinstance(request_id, bool)
                                        or len(str(request_id)) > 64):
             return await self.reply_error(None, "malformed", _("id 必须是不超过64个字符的字符串或整数"))
-        handler = self.handlers.get(message["type"]) if self.conn is not None else self.pre_auth_handlers.get(
-            message["type"])
-        if handler is None and self.conn is None:
-            return await self.reply_error(request_id, "auth_required", _("请先完成设备认证"))
-        if handler is None:
-            return await self.reply_error(request_id, "unknown_type", _("不支持的消息类型：%(type)s") % {"type": message["type"][:40]})
+        if self.conn is None:
+            method = self.pre_auth_handlers.get(message["type"])
+            if method is None:
+                return await self.reply_error(request_id, "auth_required", _("请先完成设备认证"))
+            handler = getattr(self, method)
+        else:
+            handler = self._handler(message["type"])
+            if handler is None:
+                return await self.reply_error(request_id, "unknown_type", _("不支持的消息类型：%(type)s") % {
+                    "type": message["type"][:40]})
         try:
-            result = await getattr(self, handler)(message)
+            result = await handler(message)
         except ServiceError as refused:
             return await self.reply_error(request_id, refused.code, refused.message)
         except Exception:
@@ -125,6 +131,16 @@ class HallSocket(AsyncWebsocketConsumer):
 
     async def reply_error(self, request_id, code, message):
         await self.send_json({"type": "error", "id": request_id, "code": code, "message": message})
+
+    def _handler(self, type_):
+        """A request handler: the socket's own (ping, resync…) or one a domain registered for this view."""
+        method = self.handlers.get(type_)
+        if method is not None:
+            return getattr(self, method)
+        fn = registry.lookup(self.view, type_)
+        if fn is None:
+            return None
+        return lambda message: fn(self, message)
 
     async def on_ping(self, message):
         return {"pong": True}
@@ -253,56 +269,14 @@ class DisplaySocket(DeviceSocket):
 
 class ConsoleSocket(HallSocket):
     view = "console"
-    handlers = {
-        **HallSocket.handlers,
-        "meeting.open": "on_meeting_open",
-        "meeting.close": "on_meeting_close",
-        "agenda.set_current": "on_agenda_set_current",
-        "display.set": "on_display_set",
-        "notice.send": "on_notice_send",
-        "device.revoke": "on_device_revoke",
-        "device.transfer": "on_device_transfer",
-        "device.release": "on_device_release",
-    }
     PRESENCE_POLL_SECONDS = 1.0
 
     def authorize(self):
         access.check_operator(self.scope.get("user"), self.meeting_id)
         return None
 
-    def _user(self):
+    def user(self):
         return self.scope["user"]
-
-    async def on_meeting_open(self, message):
-        await database_sync_to_async(services.open_meeting)(self.meeting_id, self._user())
-
-    async def on_meeting_close(self, message):
-        await database_sync_to_async(services.close_meeting)(self.meeting_id, self._user())
-
-    async def on_agenda_set_current(self, message):
-        await database_sync_to_async(services.set_current_item)(
-            self.meeting_id, message.get("item"), self._user()
-        )
-
-    async def on_display_set(self, message):
-        await database_sync_to_async(services.set_display)(
-            self.meeting_id, message.get("mode"), message.get("text", ""), self._user()
-        )
-
-    async def on_notice_send(self, message):
-        await database_sync_to_async(services.send_notice)(
-            self.meeting_id, message.get("text"), message.get("member"), self._user()
-        )
-
-    async def on_device_revoke(self, message):
-        await database_sync_to_async(devices.revoke_device)(message.get("device"), self._user())
-
-    async def on_device_transfer(self, message):
-        await database_sync_to_async(devices.transfer_binding)(
-            self.meeting_id, message.get("member"), message.get("device"), self._user())
-
-    async def on_device_release(self, message):
-        await database_sync_to_async(devices.release_binding)(self.meeting_id, message.get("device"), self._user())
 
     async def go_live(self):
         await super().go_live()
