@@ -194,6 +194,7 @@ class DeviceSocket(HallSocket):
             await self.refuse(refused)
             return False
         self.device_id = str(device.id)
+        self.public_key = bytes(device.public_key)
         self.seat = device.seat.label if device.seat_id else None
         presence.tracker.online(self.device_id, message.get("battery"), message.get("charging"),
                                 _header(self.scope, b"user-agent"))

@@ -107,3 +107,14 @@ def events_since(meeting_id, after_seq, upto_seq=None):
     if upto_seq is not None:
         qs = qs.filter(seq__lte=upto_seq)
     return [to_wire(e) for e in qs]
+
+
+def publish_by_view(meeting_id, kind, data_by_view):
+    """Publish what each role view should see of one change: a single event to everyone when the
+    views agree, otherwise one event per audience. ``data_by_view`` maps tablet/display/console
+    to a patch (a view left out gets nothing)."""
+    audience_of = {"tablet": TABLETS, "display": DISPLAYS, "console": CONSOLE}
+    values = list(data_by_view.values())
+    if set(data_by_view) == set(ROLE_VIEWS) and all(v == values[0] for v in values):
+        return [publish(meeting_id, kind, values[0], ALL)]
+    return [publish(meeting_id, kind, data, audience_of[view]) for view, data in data_by_view.items()]

@@ -1,0 +1,27 @@
+"""What voting needs to know from sign-in: who is present now, and whether there is quorum.
+The one place voting reads the signin app, so the dependency stays narrow."""
+
+from meeting.models import Meeting, Participant
+
+
+def entitled_count(meeting_id):
+    return Participant.objects.filter(meeting_id=meeting_id, role=Participant.Role.VOTING).count()
+
+
+def present_voting_member_ids(meeting_id):
+    """Voting members signed in to the meeting now."""
+    from signin.models import SigninRecord
+
+    signed = SigninRecord.objects.filter(meeting_id=meeting_id).values("member_id")
+    return set(
+        Participant.objects.filter(meeting_id=meeting_id, role=Participant.Role.VOTING, member_id__in=signed)
+        .values_list("member_id", flat=True)
+    )
+
+
+def quorum(meeting_id):
+    """(reached, present, entitled, needed) under the meeting's rule."""
+    from signin import selectors
+
+    figures = selectors.attendance(Meeting.objects.get(pk=meeting_id))
+    return figures["quorum"]["reached"], figures["present"], figures["entitled"], figures["quorum"]["needed"]
