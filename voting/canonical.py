@@ -44,8 +44,9 @@ def entry_hash(*args, **kwargs):
     return hashlib.sha256(entry_bytes(*args, **kwargs)).hexdigest()
 
 
-def secret_hash(secret_bytes):
-    return hashlib.sha256(b"huitang-ballot-secret-v1\n" + secret_bytes).hexdigest()
+def secret_hash(secret_text):
+    """The tablet's ballot secret is random base64url text; the log keeps only this hash of it."""
+    return hashlib.sha256(f"huitang-ballot-secret-v1\n{secret_text}".encode()).hexdigest()
 
 
 def result_message(meeting_id, poll_id, head, length, result):

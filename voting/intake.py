@@ -172,8 +172,8 @@ def _record(poll_id, batch):
                                         device_id__in={r.device_id for r in batch}).values_list("device_id", "member_id"))
     bound = {str(k): v for k, v in bound.items()}
     present = eligibility.present_voting_member_ids(poll.meeting_id)
-    turnout, _created = Turnout.objects.select_for_update().get_or_create(poll=poll)
-    voted = set(turnout.member_ids)
+    turnout = Turnout.objects.select_for_update().filter(poll=poll).first()  # made when the poll opened
+    voted = set(turnout.member_ids) if turnout else set()
     nominee_ids = {str(n["id"]) for n in poll.nominees}
     by_position = None
 
@@ -210,7 +210,7 @@ def _record(poll_id, batch):
             old = by_position.get(r.replaces["position"])
             replaced = {e.supersedes for e in by_position.values() if e.supersedes is not None}
             if (old is None or old.position in replaced
-                    or canonical.secret_hash(r.replaces["secret"].encode()) != old.secret_hash):
+                    or canonical.secret_hash(r.replaces["secret"]) != old.secret_hash):
                 outcomes[i] = _refuse("bad_replace", _("无法确认原选票，改票未记录"))
                 continue
             supersedes = old.position
@@ -243,8 +243,7 @@ def _record(poll_id, batch):
             outcomes[i] = _receipt(poll, row)
         poll.log_head, poll.log_length = head, position
         poll.save(update_fields=["log_head", "log_length"])
-        turnout.member_ids = sorted(voted)
-        turnout.save(update_fields=["member_ids"])
+        Turnout.objects.update_or_create(poll=poll, defaults={"member_ids": sorted(voted)})
         progress.request(poll.id)
     return outcomes
 

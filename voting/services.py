@@ -13,7 +13,7 @@ from meeting.models import AgendaItem, Meeting
 from meeting.services import audit
 
 from . import canonical, eligibility, results, state
-from .models import BallotEntry, HandCount, Poll
+from .models import BallotEntry, HandCount, Poll, Turnout
 
 MAX_COUNTDOWN = 3600
 ACTIVE = (Poll.State.OPEN, Poll.State.PAUSED)
@@ -130,6 +130,7 @@ def open_poll(meeting_id, poll_id, actor):
     poll.opened_at = now
     poll.closes_at = now + timedelta(seconds=poll.countdown_seconds) if poll.countdown_seconds else None
     poll.save(update_fields=["state", "opened_at", "closes_at"])
+    Turnout.objects.create(poll=poll)
     audit(poll.meeting, actor, "poll.open", poll=poll.id, present=present, entitled=entitled)
     _publish(poll, fresh=True)
     if poll.closes_at:

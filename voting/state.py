@@ -132,3 +132,12 @@ def voting_part(meeting, view, member_id):
     if view == "tablet" and member_id is not None:
         part["my_vote"] = my_vote(poll, member_id)
     return part
+
+
+def ballot_patch(poll, choice, receipt):
+    """The state patch the ballot's acknowledgement carries to its tablet (never an event: an
+    event per voter would leave a trace of who voted when, next to the log)."""
+    mine = {"poll": poll.id, "voted": True}
+    if not poll.anonymous:
+        mine.update(choice=choice, receipt={"position": receipt["position"], "entry_hash": receipt["entry_hash"]})
+    return {"my_vote": mine}

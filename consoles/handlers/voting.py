@@ -2,7 +2,8 @@ from channels.db import database_sync_to_async
 from django.utils.translation import gettext as _
 
 from meeting.errors import ServiceError
-from voting import intake, services
+from voting import intake, services, state
+from voting.models import Poll
 
 from .registry import handles
 
@@ -51,4 +52,5 @@ async def ballot_cast(sock, message):
         raise ServiceError("unknown_device", _("只有已配对的终端可以表决"))
     request = intake.parse(message, sock.meeting_id, sock.member_id, sock.device_id)
     receipt = await intake.intake.submit(request, public_key)
-    return {"receipt": receipt}
+    poll = await database_sync_to_async(Poll.objects.get)(pk=receipt["poll"])
+    return {"receipt": receipt, "patch": state.ballot_patch(poll, request.choice, receipt)}
