@@ -44,6 +44,7 @@ class HallEnv:
     var_dir: Path
     secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(50))
     redis_url: str = ""
+    debug_log: bool = False
 
     @property
     def env(self):
@@ -52,7 +53,7 @@ class HallEnv:
             HUITANG_VAR_DIR=str(self.var_dir),
             HUITANG_SECRET_KEY=self.secret_key,
             HUITANG_DEMO="1",
-            HUITANG_LOG_LEVEL="WARNING",
+            HUITANG_LOG_LEVEL="DEBUG" if self.debug_log else "WARNING",
             DJANGO_SETTINGS_MODULE="config.settings",
             PYTHONUNBUFFERED="1",
         )

@@ -256,3 +256,24 @@ def test_snapshot_plus_events_equals_fresh_snapshot(action, anonymous):
         if view == "tablet" and member_id in replies:  # the acknowledgement's patch
             followed = apply_event(followed, ballot_patch(poll, "for", replies[member_id]))
         assert followed == fresh, (view, member_id)
+
+
+def test_a_group_of_anonymous_ballots_is_logged_in_shuffled_order():
+    hall = Hall(deputies=30, attendees=0)
+    poll = opened(hall)
+    requests = [hall.ballot(poll, m, "for") for m in hall.deputies]
+    record_batch(poll.id, requests)
+    order = {e.secret_hash: e.position for e in BallotEntry.objects.filter(poll=poll)}
+    submitted = [order[r.secret_hash] for r in requests]
+    assert sorted(submitted) == list(range(1, 31))
+    assert submitted != list(range(1, 31))  # fails only with probability 1/30!
+
+
+def test_a_named_group_is_logged_in_arrival_order_with_its_signatures():
+    hall = Hall(deputies=5, attendees=0)
+    poll = opened(hall, anonymous=False)
+    requests = [hall.ballot(poll, m, "against") for m in hall.deputies]
+    record_batch(poll.id, requests)
+    entries = list(BallotEntry.objects.filter(poll=poll).order_by("position"))
+    assert [e.member_id for e in entries] == [m.id for m in hall.deputies]
+    assert [e.device_signature for e in entries] == [r.signature for r in requests]
