@@ -3,7 +3,7 @@
 from django.utils import timezone
 
 from .models import Meeting, SeatAssignment
-from .snapshot import register_part
+from .snapshot import register_part, register_personal_part
 
 
 def meeting_info(meeting):
@@ -55,16 +55,18 @@ def member_info(meeting, member_id):
 
 
 @register_part
-def meeting_part(meeting, view, member_id):
-    part = {
+def meeting_part(meeting, view):
+    return {
         "meeting": meeting_info(meeting),
         "agenda": agenda_list(meeting),
         "current_item": meeting.current_item_id,
         "display": display_state(meeting),
     }
-    if view == "tablet" and member_id is not None:
-        part["me"] = member_info(meeting, member_id)
-    return part
+
+
+@register_personal_part
+def me_part(meeting, member_id):
+    return {"me": member_info(meeting, member_id)}
 
 
 NOTICES_SHOWN = 20
@@ -94,12 +96,14 @@ def sent_notice_list(meeting):
 
 
 @register_part
-def notices_part(meeting, view, member_id):
+def notices_part(meeting, view):
     if view == "tablet":
-        part = {"notices": notice_list(meeting)}
-        if member_id is not None:
-            part["my_notices"] = notice_list(meeting, member_id, everyone=False)
-        return part
+        return {"notices": notice_list(meeting)}
     if view == "console":
         return {"sent_notices": sent_notice_list(meeting)}
     return {}
+
+
+@register_personal_part
+def my_notices_part(meeting, member_id):
+    return {"my_notices": notice_list(meeting, member_id, everyone=False)}

@@ -15,3 +15,13 @@ def hall(hall_env):
     server = start_server(hall_env)
     yield server
     server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_snapshot_cache():
+    """Unit tests reuse meeting ids after each flush; the shared-snapshot cache must not carry over."""
+    from meeting import snapshot
+
+    snapshot._shared_cache.clear()
+    yield
+    snapshot._shared_cache.clear()

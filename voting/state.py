@@ -3,7 +3,7 @@
 from django.utils import timezone
 
 from meeting.models import Meeting, Participant
-from meeting.snapshot import register_part
+from meeting.snapshot import register_part, register_personal_part
 
 from .models import Poll, Turnout
 
@@ -123,15 +123,18 @@ def my_vote(poll, member_id):
 
 
 @register_part
-def voting_part(meeting, view, member_id):
+def voting_part(meeting, view):
     poll = current_poll(meeting.id)
     part = {"poll": poll_for_view(poll, view), "poll_progress": progress(poll) if poll else None}
     if view == "console":
         part["polls"] = poll_list(meeting.id)
         part["not_voted"] = console_not_voted(poll)
-    if view == "tablet" and member_id is not None:
-        part["my_vote"] = my_vote(poll, member_id)
     return part
+
+
+@register_personal_part
+def my_vote_part(meeting, member_id):
+    return {"my_vote": my_vote(current_poll(meeting.id), member_id)}
 
 
 def ballot_patch(poll, choice, receipt):
