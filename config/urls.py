@@ -1,10 +1,11 @@
-from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("devices.urls")),
+    path("", include("signin.urls")),
+    path("", include("voting.urls")),
     path("", include("consoles.urls")),
 ]
-urlpatterns += i18n_patterns(path("admin/", admin.site.urls), prefix_default_language=False)
+urlpatterns.append(path("admin/", admin.site.urls))

@@ -12,7 +12,10 @@ import logging
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext as _
+
+from config.middleware import language_of_scope
 
 from devices import presence
 from devices.console_view import device_rows
@@ -41,10 +44,14 @@ class HallSocket(AsyncWebsocketConsumer):
     async def connect(self):
         self.conn = None
         self.challenge = None
+        # Error messages follow the page's language choice; state labels stay Chinese and
+        # clients translate them from their codes (the shared snapshot is built once for all).
+        self.language = language_of_scope(self.scope)
         await self.accept()
         try:
             self.meeting_id = int(self.scope["url_route"]["kwargs"]["meeting_id"])
-            await self.begin()
+            with translation.override(self.language):
+                await self.begin()
         except ServiceError as refused:
             await self.refuse(refused)
 
@@ -120,7 +127,8 @@ class HallSocket(AsyncWebsocketConsumer):
                 return await self.reply_error(request_id, "unknown_type", _("不支持的消息类型：%(type)s") % {
                     "type": message["type"][:40]})
         try:
-            result = await handler(message)
+            with translation.override(self.language):
+                result = await handler(message)
         except ServiceError as refused:
             return await self.reply_error(request_id, refused.code, refused.message)
         except Exception:

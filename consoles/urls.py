@@ -1,5 +1,9 @@
+import re
+
+from django.conf import settings
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.contrib.staticfiles.views import serve as serve_static
+from django.urls import path, re_path
 
 from . import views
 
@@ -12,4 +16,7 @@ urlpatterns = [
     path("console/<int:meeting_id>/", views.console, name="console"),
     path("tablet/<int:meeting_id>/", views.tablet, name="tablet"),
     path("display/<int:meeting_id>/", views.display, name="display"),
+    # daphne serves no static files: the embedded one-process hall serves its own (found by the
+    # staticfiles finders). A proxy in front of a bigger installation serves STATIC_ROOT instead.
+    re_path(rf"^{re.escape(settings.STATIC_URL.lstrip('/'))}(?P<path>.+)$", serve_static, {"insecure": True}),
 ]

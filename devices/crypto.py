@@ -6,6 +6,7 @@ Every signed message starts with a purpose tag and version, so a signature made 
 
 import base64
 import binascii
+import re
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -18,13 +19,19 @@ class BadKey(ValueError):
     pass
 
 
+_B64URL = re.compile(r"^[A-Za-z0-9_-]*$")
+
+
 def b64decode(text, expected_len=None):
-    if not isinstance(text, str) or len(text) > 200:
-        raise BadKey("not base64 text")
+    """Strict unpadded base64url, so one value has exactly one spelling (logs compare as text)."""
+    if not isinstance(text, str) or len(text) > 200 or not _B64URL.match(text) or len(text) % 4 == 1:
+        raise BadKey("not base64url text")
     try:
-        raw = base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=False)
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
     except (binascii.Error, ValueError):
         raise BadKey("not base64") from None
+    if b64encode(raw) != text:
+        raise BadKey("not the canonical base64url spelling")
     if expected_len is not None and len(raw) != expected_len:
         raise BadKey(f"expected {expected_len} bytes, got {len(raw)}")
     return raw

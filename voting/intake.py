@@ -175,15 +175,24 @@ def _record(poll_id, batch):
     turnout = Turnout.objects.select_for_update().filter(poll=poll).first()  # made when the poll opened
     voted = set(turnout.member_ids) if turnout else set()
     nominee_ids = {str(n["id"]) for n in poll.nominees}
-    by_position = None
 
     accepted = []  # (index, request, supersedes)
+    first_of_secret = {}  # secret hash -> index in batch of its first, accepted, sending
+    repeats = []  # (index, index of the first sending): the same ballot twice in one group
+    replaced = None  # positions already replaced, in the log or earlier in this group
     for i, r in enumerate(batch):
         same = existing.get(r.secret_hash)
         if same is not None:
             # A resend: the same ballot gets the same receipt, whatever the poll's state now.
             outcomes[i] = _receipt(poll, same) if same.choice == r.choice else _refuse(
                 "already_voted", _("已经投过票，不能投第二张不同的选票"))
+            continue
+        if r.secret_hash in first_of_secret:
+            first = first_of_secret[r.secret_hash]
+            if batch[first].choice == r.choice:
+                repeats.append((i, first))
+            else:
+                outcomes[i] = _refuse("already_voted", _("已经投过票，不能投第二张不同的选票"))
             continue
         if closed_reason is not None:
             outcomes[i] = closed_reason
@@ -205,16 +214,18 @@ def _record(poll_id, batch):
             if not (poll.allow_change and r.replaces):
                 outcomes[i] = _refuse("already_voted", _("已经投过票，不能投第二张不同的选票"))
                 continue
-            if by_position is None:
+            if replaced is None:
                 by_position = {e.position: e for e in BallotEntry.objects.filter(poll=poll)}
+                replaced = {e.supersedes for e in by_position.values() if e.supersedes is not None}
             old = by_position.get(r.replaces["position"])
-            replaced = {e.supersedes for e in by_position.values() if e.supersedes is not None}
             if (old is None or old.position in replaced
                     or canonical.secret_hash(r.replaces["secret"]) != old.secret_hash):
                 outcomes[i] = _refuse("bad_replace", _("无法确认原选票，改票未记录"))
                 continue
             supersedes = old.position
+            replaced.add(old.position)
         voted.add(r.member_id)
+        first_of_secret[r.secret_hash] = i
         accepted.append((i, r, supersedes))
 
     if accepted:
@@ -241,6 +252,8 @@ def _record(poll_id, batch):
         BallotEntry.objects.bulk_create(rows)
         for (i, _r, _s), row in zip(accepted, rows):
             outcomes[i] = _receipt(poll, row)
+        for i, first in repeats:
+            outcomes[i] = outcomes[first]
         poll.log_head, poll.log_length = head, position
         poll.save(update_fields=["log_head", "log_length"])
         Turnout.objects.update_or_create(poll=poll, defaults={"member_ids": sorted(voted)})

@@ -277,3 +277,27 @@ def test_a_named_group_is_logged_in_arrival_order_with_its_signatures():
     entries = list(BallotEntry.objects.filter(poll=poll).order_by("position"))
     assert [e.member_id for e in entries] == [m.id for m in hall.deputies]
     assert [e.device_signature for e in entries] == [r.signature for r in requests]
+
+
+def test_the_same_ballot_twice_in_one_group_gets_one_entry_and_one_receipt():
+    hall = Hall()
+    poll = opened(hall)
+    ballot = hall.ballot(poll, hall.deputies[0], "for")
+    first, second = record_batch(poll.id, [ballot, ballot])
+    assert first == second and BallotEntry.objects.filter(poll=poll).count() == 1
+
+
+def test_two_replacements_of_one_ballot_in_one_group_count_once():
+    hall = Hall()
+    poll = opened(hall, allow_change=True)
+    member = hall.deputies[0]
+    original = hall.ballot(poll, member, "for")
+    [receipt] = record_batch(poll.id, [original])
+    replaces = {"position": receipt["position"], "secret": original.secret}
+    a = hall.ballot(poll, member, "against", replaces=replaces)
+    b = hall.ballot(poll, member, "abstain", replaces=replaces)
+    outcome_a, outcome_b = record_batch(poll.id, [a, b])
+    assert isinstance(outcome_a, dict) and outcome_b.code == "bad_replace"
+    services.close_poll(hall.meeting.id, poll.id, hall.operator)
+    result = Poll.objects.get(pk=poll.id).result
+    assert (result["for"], result["against"], result["abstain"]) == (0, 1, 0)

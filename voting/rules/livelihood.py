@@ -9,7 +9,7 @@ the cut goes to a re-vote.  N, the base and the fraction are data: local ruleboo
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 
 from .election import select_top

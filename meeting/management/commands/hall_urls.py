@@ -57,7 +57,7 @@ class Command(BaseCommand):
 
     def admin_site(self, credentials):
         out = self.stdout.write
-        out(f"管理后台（Admin site）：{self.base}/admin/    英文界面（English）：{self.base}/en/admin/")
+        out(f"管理后台（Admin site）：{self.base}/admin/    （页面右上角可切换英文 / switch to English at the top right）")
         if "admin" in credentials:
             out(f"  账号（user）admin    密码（password）{credentials['admin']}")
 
