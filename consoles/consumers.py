@@ -25,7 +25,7 @@ from meeting import access
 from .handlers import registry  # noqa: F401  (imports every handler module)
 from meeting.errors import ServiceError
 from meeting.hub import Connection, hub
-from meeting.snapshot import build_snapshot
+from meeting.snapshot_batch import batcher as snapshots
 from meeting.wire import dumps
 
 log = logging.getLogger(__name__)
@@ -94,7 +94,7 @@ class HallSocket(AsyncWebsocketConsumer):
     async def send_snapshot(self):
         # Held back events pile up in conn.buffer until the snapshot is out; see Hub.mark_ready.
         self.conn.ready_after = None
-        snapshot = await database_sync_to_async(build_snapshot)(self.meeting_id, self.view, self.member_id)
+        snapshot = await snapshots.get(self.meeting_id, self.view, self.member_id)
         snapshot.update(self.snapshot_extra())
         await self.send_json(snapshot)
         await hub.mark_ready(self.conn, snapshot["seq"])

@@ -76,6 +76,17 @@ def view_head(meeting_id, view, member_id=None):
     return qs.order_by("-seq").values_list("seq", flat=True).first() or 0
 
 
+def member_view_heads(meeting_id, member_ids):
+    """{member id: seq of the last event addressed to that member} for many members at once."""
+    if not member_ids:
+        return {}
+    from django.db.models import Max
+
+    rows = (Event.objects.filter(meeting_id=meeting_id, audience=MEMBER, member_id__in=member_ids)
+            .values("member_id").annotate(head=Max("seq")).values_list("member_id", "head"))
+    return dict(rows)
+
+
 def to_wire(event):
     """The delivery record: routing fields plus the message text, serialised once for everyone."""
     from .wire import dumps

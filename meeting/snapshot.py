@@ -8,7 +8,7 @@ is always ``snapshot`` with every later event's ``data`` applied in order (see a
 
 from django.db import transaction
 
-from .events import ROLE_VIEWS, view_head
+from .events import ROLE_VIEWS, member_view_heads, view_head
 from .models import Meeting
 
 _parts = []
@@ -25,33 +25,55 @@ def register_part(fn):
 
 
 def register_personal_part(fn):
-    """fn(meeting, member_id) -> dict of top-level keys only that member's tablet sees."""
+    """fn(meeting, member_ids, shared) -> {member_id: dict of keys only that member's tablet sees}.
+
+    Bulk, so a burst of tablets connecting is served with a few queries, not a few per tablet;
+    ``shared`` is the view's shared state (e.g. the poll on screen), already built.
+    """
     _personal_parts.append(fn)
     return fn
 
 
-def build_snapshot(meeting_id, view, member_id=None):
+def _shared_state(meeting, view):
+    cached = _shared_cache.get((meeting.id, view))
+    if cached is not None and cached[0] == meeting.last_seq:
+        return cached[1]
+    shared = {}
+    for part in _parts:
+        shared.update(part(meeting, view))
+    _shared_cache[(meeting.id, view)] = (meeting.last_seq, shared)
+    return shared
+
+
+def build_snapshots(meeting_id, view, member_ids):
+    """One snapshot per member id (None: a client with no member view), read together."""
     if view not in ROLE_VIEWS:
         raise ValueError(view)
     with transaction.atomic():
         # One read transaction, so the state and the seq it stands at agree.
         meeting = Meeting.objects.select_related("body", "venue", "current_item").get(pk=meeting_id)
-        cached = _shared_cache.get((meeting_id, view))
-        if cached is not None and cached[0] == meeting.last_seq:
-            shared = cached[1]
-        else:
-            shared = {}
-            for part in _parts:
-                shared.update(part(meeting, view))
-            _shared_cache[(meeting_id, view)] = (meeting.last_seq, shared)
-        state = dict(shared)
-        if view == "tablet" and member_id is not None:
+        shared = _shared_state(meeting, view)
+        members = sorted({m for m in member_ids if m is not None}) if view == "tablet" else []
+        personal = {m: {} for m in members}
+        if members:
             for part in _personal_parts:
-                state.update(part(meeting, member_id))
-        heads = {view: view_head(meeting_id, view)}
-        if member_id is not None:
-            heads["member"] = view_head(meeting_id, "member", member_id)
-        return {"type": "snapshot", "seq": meeting.last_seq, "heads": heads, "state": state}
+                for member_id, keys in part(meeting, members, shared).items():
+                    personal[member_id].update(keys)
+        role_head = view_head(meeting_id, view)
+        member_heads = member_view_heads(meeting_id, members)
+        snapshots = []
+        for member_id in member_ids:
+            heads = {view: role_head}
+            state = dict(shared)
+            if member_id is not None:
+                heads["member"] = member_heads.get(member_id, 0)
+                state.update(personal.get(member_id, {}))
+            snapshots.append({"type": "snapshot", "seq": meeting.last_seq, "heads": heads, "state": state})
+        return snapshots
+
+
+def build_snapshot(meeting_id, view, member_id=None):
+    return build_snapshots(meeting_id, view, [member_id])[0]
 
 
 def apply_event(state, event_data):

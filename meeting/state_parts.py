@@ -32,25 +32,17 @@ def display_state(meeting):
     return {"mode": display.get("mode", "welcome"), "text": display.get("text", "")}
 
 
-def member_info(meeting, member_id):
-    assignment = (
-        SeatAssignment.objects.filter(meeting=meeting, member_id=member_id)
-        .select_related("member", "member__delegation", "seat")
-        .first()
-    )
-    if assignment is None:
-        from .models import Member
+def member_infos(meeting, member_ids):
+    """{member id: {id, name, number, delegation, seat}} for the meeting's seating."""
+    from .models import Member
 
-        member = Member.objects.select_related("delegation").get(pk=member_id)
-        seat = None
-    else:
-        member, seat = assignment.member, assignment.seat.label
+    seats = dict(SeatAssignment.objects.filter(meeting=meeting, member_id__in=member_ids)
+                 .values_list("member_id", "seat__label"))
+    rows = Member.objects.filter(pk__in=member_ids).values("id", "name", "member_number", "delegation__name")
     return {
-        "id": member.id,
-        "name": member.name,
-        "number": member.member_number,
-        "delegation": member.delegation.name if member.delegation else "",
-        "seat": seat,
+        r["id"]: {"id": r["id"], "name": r["name"], "number": r["member_number"],
+                  "delegation": r["delegation__name"] or "", "seat": seats.get(r["id"])}
+        for r in rows
     }
 
 
@@ -65,8 +57,9 @@ def meeting_part(meeting, view):
 
 
 @register_personal_part
-def me_part(meeting, member_id):
-    return {"me": member_info(meeting, member_id)}
+def me_part(meeting, member_ids, shared):
+    infos = member_infos(meeting, member_ids)
+    return {m: {"me": infos.get(m)} for m in member_ids}
 
 
 NOTICES_SHOWN = 20
@@ -105,5 +98,11 @@ def notices_part(meeting, view):
 
 
 @register_personal_part
-def my_notices_part(meeting, member_id):
-    return {"my_notices": notice_list(meeting, member_id, everyone=False)}
+def my_notices_part(meeting, member_ids, shared):
+    from .models import Notice
+
+    # Most members have none: find who has any in one query, list only theirs.
+    with_notices = set(Notice.objects.filter(meeting=meeting, member_id__in=member_ids)
+                       .values_list("member_id", flat=True).distinct())
+    return {m: {"my_notices": notice_list(meeting, m, everyone=False) if m in with_notices else []}
+            for m in member_ids}

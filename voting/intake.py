@@ -257,7 +257,8 @@ def _record(poll_id, batch):
         poll.log_head, poll.log_length = head, position
         poll.save(update_fields=["log_head", "log_length"])
         Turnout.objects.update_or_create(poll=poll, defaults={"member_ids": sorted(voted)})
-        progress.request(poll.id)
+        poll_id_done = poll.id
+        transaction.on_commit(lambda: progress.touch(poll_id_done))
     return outcomes
 
 
@@ -283,4 +284,4 @@ def _publish_progress(poll_id):
         publish_by_view(poll.meeting_id, "poll.progress", {"tablet": data, "display": data, "console": console})
 
 
-progress = Coalescer(_publish_progress, delay=0.25)
+progress = Coalescer(_publish_progress)

@@ -133,8 +133,15 @@ def voting_part(meeting, view):
 
 
 @register_personal_part
-def my_vote_part(meeting, member_id):
-    return {"my_vote": my_vote(current_poll(meeting.id), member_id)}
+def my_vote_part(meeting, member_ids, shared):
+    shown = shared.get("poll")
+    if shown is None:
+        return {m: {"my_vote": None} for m in member_ids}
+    poll = Poll.objects.select_related("meeting").get(pk=shown["id"])
+    voted = set(turnout_ids(poll))
+    if poll.anonymous:
+        return {m: {"my_vote": {"poll": poll.id, "voted": m in voted}} for m in member_ids}
+    return {m: {"my_vote": my_vote(poll, m)} for m in member_ids}
 
 
 def ballot_patch(poll, choice, receipt):
