@@ -16,6 +16,12 @@ _VIEW_MEETING_MODELS = [
     for m in ("body", "delegation", "member", "bodymembership", "venue", "zone", "seat", "meeting",
               "participant", "agendaitem", "seatassignment", "subvenue", "auditentry")
 ]
+# The other apps' records, which staff read in the admin and change only through the console.
+_VIEW_HALL_RECORDS = [
+    "devices.view_device", "devices.view_binding",
+    "signin.view_signinrecord", "signin.view_leave", "signin.view_signinwindow",
+    "voting.view_poll", "voting.view_handcount",
+]
 _CHANGE_MEETING_MODELS = [
     f"meeting.{verb}_{m}"
     for verb in ("add", "change", "delete")
@@ -24,10 +30,10 @@ _CHANGE_MEETING_MODELS = [
 ]
 
 ROLE_PERMISSIONS = {
-    OPERATOR: ["meeting.operate_meeting", "meeting.view_hall_display", *_VIEW_MEETING_MODELS],
+    OPERATOR: ["meeting.operate_meeting", "meeting.view_hall_display", *_VIEW_MEETING_MODELS, *_VIEW_HALL_RECORDS],
     ADMINISTRATOR: [
         "meeting.operate_meeting", "meeting.view_hall_display", "meeting.administer_records",
-        *_VIEW_MEETING_MODELS, *_CHANGE_MEETING_MODELS,
+        *_VIEW_MEETING_MODELS, *_CHANGE_MEETING_MODELS, *_VIEW_HALL_RECORDS,
     ],
     DISPLAY: ["meeting.view_hall_display"],
 }
@@ -47,8 +53,8 @@ def sync_role_groups():
 
 @receiver(post_migrate)
 def _sync_after_migrate(sender, **kwargs):
-    if sender.name == "meeting":
-        sync_role_groups()
+    # After every app: the roles name permissions of several apps, each created in its own turn.
+    sync_role_groups()
 
 
 # Delegates hold these through their Participant role in one meeting (see access.Delegate).
