@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from tests.devicekit import demo_pair
 from tests.hallserver import HallEnv, free_port, start_server, wait_for_port
 from tests.realtime.wsclient import HallClient
 
@@ -46,15 +47,18 @@ async def test_an_event_published_in_one_process_reaches_clients_of_the_other(tw
     a, b = two_servers
     env = a.env
     plenary = env.meeting_ids()["plenary"]
-    member = env.query("select member_id from meeting_participant where meeting_id=? limit 1", (plenary,))[0][0]
+    member = env.query("select member_id from meeting_participant where meeting_id=? and role='voting' limit 1",
+                       (plenary,))[0][0]
     cookie = env.staff_cookie("op-redis", "操作员")
 
     console_b = await HallClient.open(b, "console", plenary, cookie=cookie)
     await console_b.start()
-    tablet_a = await HallClient.open(a, "tablet", plenary, token=env.token("tablet", plenary, member),
-                                     member_id=member)
+    seat = env.query("select seat_id from meeting_seatassignment where meeting_id=? and member_id=?",
+                     (plenary, member))[0][0]
+    tablet_a = await HallClient.open_device(a, "tablet", plenary, demo_pair(a.base, "tablet", plenary, seat),
+                                            member_id=member)
     await tablet_a.start()
-    display_b = await HallClient.open(b, "display", plenary, token=env.token("display", plenary))
+    display_b = await HallClient.open_device(b, "display", plenary, demo_pair(b.base, "display", plenary))
     await display_b.start()
 
     await console_b.request("meeting.open", "open")
