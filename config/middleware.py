@@ -26,8 +26,19 @@ class ChosenLanguageMiddleware:
 
 
 def language_of_scope(scope):
-    """The same choice for a WebSocket (its cookies are in the ASGI scope)."""
-    chosen = scope.get("cookies", {}).get(settings.LANGUAGE_COOKIE_NAME)
+    """The same choice for a WebSocket, read from its Cookie header."""
+    from http.cookies import SimpleCookie
+
+    chosen = None
+    for name, value in scope.get("headers", ()):
+        if name == b"cookie":
+            jar = SimpleCookie()
+            try:
+                jar.load(value.decode("latin-1"))
+            except Exception:
+                continue
+            if settings.LANGUAGE_COOKIE_NAME in jar:
+                chosen = jar[settings.LANGUAGE_COOKIE_NAME].value
     if chosen and translation.check_for_language(chosen):
         try:
             return translation.get_supported_language_variant(chosen)

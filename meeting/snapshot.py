@@ -6,10 +6,10 @@ this same dict: an event's ``data`` replaces the top-level keys it names, so a c
 is always ``snapshot`` with every later event's ``data`` applied in order (see apply_event).
 """
 
-from django.db import transaction
 
 from .events import ROLE_VIEWS, member_view_heads, view_head
 from .models import Meeting
+from .reading import read_transaction
 
 _parts = []
 _personal_parts = []
@@ -49,7 +49,7 @@ def build_snapshots(meeting_id, view, member_ids):
     """One snapshot per member id (None: a client with no member view), read together."""
     if view not in ROLE_VIEWS:
         raise ValueError(view)
-    with transaction.atomic():
+    with read_transaction():
         # One read transaction, so the state and the seq it stands at agree.
         meeting = Meeting.objects.select_related("body", "venue", "current_item").get(pk=meeting_id)
         shared = _shared_state(meeting, view)
