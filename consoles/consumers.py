@@ -25,7 +25,8 @@ from meeting import access
 from .handlers import registry  # noqa: F401  (imports every handler module)
 from meeting.errors import ServiceError
 from meeting.hub import Connection, hub
-from meeting.snapshot_batch import batcher as snapshots
+from meeting.batching import Batcher
+from meeting.snapshot import snapshots
 from meeting.wire import dumps
 
 log = logging.getLogger(__name__)
@@ -94,7 +95,7 @@ class HallSocket(AsyncWebsocketConsumer):
     async def send_snapshot(self):
         # Held back events pile up in conn.buffer until the snapshot is out; see Hub.mark_ready.
         self.conn.ready_after = None
-        snapshot = await snapshots.get(self.meeting_id, self.view, self.member_id)
+        snapshot = await snapshots.call((self.meeting_id, self.view), self.member_id)
         snapshot.update(self.snapshot_extra())
         await self.send_json(snapshot)
         await hub.mark_ready(self.conn, snapshot["seq"])
@@ -158,6 +159,9 @@ class HallSocket(AsyncWebsocketConsumer):
         return False  # the snapshot is the reply
 
 
+device_checks = Batcher(devices.authenticate_many)
+
+
 class DeviceSocket(HallSocket):
     """A paired tablet or display: it proves it holds its key by signing a fresh challenge.
 
@@ -196,8 +200,8 @@ class DeviceSocket(HallSocket):
             raise ServiceError("auth_required", _("请重新连接"))
         signature = message.get("signature")
         try:
-            device, self.member_id = await database_sync_to_async(devices.authenticate)(
-                self.device_id, self.view, self.meeting_id, nonce, signature)
+            device, self.member_id = await device_checks.call((self.view, self.meeting_id),
+                                                              (self.device_id, nonce, signature))
         except ServiceError as refused:
             await self.refuse(refused)
             return False

@@ -136,22 +136,43 @@ def new_nonce():
 
 def authenticate(device_id, kind, meeting_id, nonce, signature_b64):
     """Check a connecting device's answer to our challenge; return (device, bound member id or None)."""
-    device = Device.objects.filter(pk=device_id).select_related("seat").first() if _is_uuid(device_id) else None
-    if device is None:
-        raise ServiceError("unknown_device", _("未登记的设备，请重新配对"))
-    if device.revoked:
-        raise ServiceError("device_revoked", _("该设备已停用，请联系工作人员"))
-    if device.kind != kind:
-        raise ServiceError("wrong_role", _("该设备不是这种终端"))
+    result = authenticate_many((kind, meeting_id), [(device_id, nonce, signature_b64)])[0]
+    if isinstance(result, ServiceError):
+        raise result
+    return result
+
+
+def authenticate_many(key, answers):
+    """The same for devices connecting together: [(device id, nonce, signature)] -> for each,
+    (device, member id) or a ServiceError. A few queries for the whole group."""
+    kind, meeting_id = key
     meeting = Meeting.objects.filter(pk=meeting_id).first()
     if meeting is None:
-        raise ServiceError("no_meeting", _("会议不存在"))
+        return [ServiceError("no_meeting", _("会议不存在"))] * len(answers)
     venues = {meeting.venue_id, *meeting.sub_venues.values_list("venue_id", flat=True)}
-    if device.venue_id not in venues:
-        raise ServiceError("wrong_meeting", _("该设备不属于本次会议的会场"))
-    if not crypto.verify(bytes(device.public_key), signature_b64, crypto.auth_message(device.id, meeting_id, nonce)):
-        raise ServiceError("bad_signature", _("设备签名无效"))
-    return device, bound_member(meeting_id, device.id) if kind == Device.Kind.TABLET else None
+    ids = [a[0] for a in answers if _is_uuid(a[0])]
+    devices = {str(d.id): d for d in Device.objects.filter(pk__in=ids).select_related("seat")}
+    bound = {}
+    if kind == Device.Kind.TABLET:
+        bound = {str(d): m for d, m in Binding.objects.filter(
+            meeting_id=meeting_id, device_id__in=list(devices), ended_at__isnull=True).values_list("device_id", "member_id")}
+    results = []
+    for device_id, nonce, signature_b64 in answers:
+        device = devices.get(str(device_id)) if _is_uuid(device_id) else None
+        if device is None:
+            results.append(ServiceError("unknown_device", _("未登记的设备，请重新配对")))
+        elif device.revoked:
+            results.append(ServiceError("device_revoked", _("该设备已停用，请联系工作人员")))
+        elif device.kind != kind:
+            results.append(ServiceError("wrong_role", _("该设备不是这种终端")))
+        elif device.venue_id not in venues:
+            results.append(ServiceError("wrong_meeting", _("该设备不属于本次会议的会场")))
+        elif not crypto.verify(bytes(device.public_key), signature_b64,
+                               crypto.auth_message(device.id, meeting_id, nonce)):
+            results.append(ServiceError("bad_signature", _("设备签名无效")))
+        else:
+            results.append((device, bound.get(str(device.id))))
+    return results
 
 
 def _is_uuid(value):

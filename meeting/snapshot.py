@@ -81,3 +81,17 @@ def apply_event(state, event_data):
     new = dict(state)
     new.update(event_data)
     return new
+
+
+def _snapshots_for(key, member_ids):
+    meeting_id, view = key
+    return build_snapshots(meeting_id, view, member_ids)
+
+
+def _batcher():
+    from .batching import Batcher
+
+    return Batcher(_snapshots_for)
+
+
+snapshots = _batcher()
