@@ -70,3 +70,19 @@ def pair(base_url, code, key=None):
     if status == 201:
         key.device_id = body["device"]
     return status, body, key
+
+
+_paired = {}
+
+
+def paired(server, kind, meeting_id, member_id=None):
+    """A demo-paired device of this server (made once, then reused): a tablet on the member's
+    seat, bound to them, or a display."""
+    key = (server.base, kind, meeting_id, member_id)
+    if key not in _paired:
+        seat = None
+        if member_id is not None:
+            seat = server.env.query("select seat_id from meeting_seatassignment where meeting_id=? and member_id=?",
+                                    (meeting_id, member_id))[0][0]
+        _paired[key] = demo_pair(server.base, kind, meeting_id, seat)
+    return _paired[key]

@@ -6,7 +6,7 @@ import json
 import pytest
 from websockets.exceptions import InvalidStatus
 
-from tests.devicekit import demo_pair
+from tests.devicekit import paired
 from tests.hallserver import HallEnv, start_server
 from tests.realtime.wsclient import HallClient, ProtocolViolation
 
@@ -38,29 +38,15 @@ def operator_cookie(server):
     return server.env.staff_cookie("op-sockets", "操作员")
 
 
-_keys = {}
-
-
-def _paired(server, kind, meeting_id, member_id=None):
-    """A demo-paired device: a tablet on the member's seat (bound to them), or a display."""
-    if (kind, meeting_id, member_id) not in _keys:
-        seat = None
-        if member_id is not None:
-            seat = server.env.query("select seat_id from meeting_seatassignment where meeting_id=? and member_id=?",
-                                    (meeting_id, member_id))[0][0]
-        _keys[(kind, meeting_id, member_id)] = demo_pair(server.base, kind, meeting_id, seat)
-    return _keys[(kind, meeting_id, member_id)]
-
-
 async def tablet(server, meeting_id, member_id):
-    client = await HallClient.open_device(server, "tablet", meeting_id, _paired(server, "tablet", meeting_id, member_id),
+    client = await HallClient.open_device(server, "tablet", meeting_id, paired(server, "tablet", meeting_id, member_id),
                                           member_id=member_id)
     await client.start()
     return client
 
 
 async def display(server, meeting_id):
-    client = await HallClient.open_device(server, "display", meeting_id, _paired(server, "display", meeting_id))
+    client = await HallClient.open_device(server, "display", meeting_id, paired(server, "display", meeting_id))
     await client.start()
     return client
 

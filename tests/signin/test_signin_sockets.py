@@ -9,7 +9,7 @@ import urllib.request
 import pytest
 
 from signin import codes
-from tests.devicekit import demo_pair
+from tests.devicekit import demo_pair, paired
 from tests.hallserver import HallEnv, start_server
 from tests.realtime.wsclient import HallClient
 
@@ -51,14 +51,14 @@ def cookie(server):
 
 
 async def tablet(server, meeting_id, member_id):
-    client = await HallClient.open(server, "tablet", meeting_id, token=server.env.token("tablet", meeting_id, member_id),
-                                   member_id=member_id)
+    client = await HallClient.open_device(server, "tablet", meeting_id, paired(server, "tablet", meeting_id, member_id),
+                                          member_id=member_id)
     await client.start()
     return client
 
 
 async def display(server, meeting_id):
-    client = await HallClient.open(server, "display", meeting_id, token=server.env.token("display", meeting_id))
+    client = await HallClient.open_device(server, "display", meeting_id, paired(server, "display", meeting_id))
     await client.start()
     return client
 
