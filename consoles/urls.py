@@ -14,7 +14,9 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(next_page="consoles:home"), name="logout"),
     path("console/<int:meeting_id>/", views.console, name="console"),
+    path("tablet/", views.tablet_home, name="tablet_home"),
     path("tablet/<int:meeting_id>/", views.tablet, name="tablet"),
+    path("display/", views.display_home, name="display_home"),
     path("display/<int:meeting_id>/", views.display, name="display"),
     # daphne serves no static files: the embedded one-process hall serves its own (found by the
     # staticfiles finders). A proxy in front of a bigger installation serves STATIC_ROOT instead.

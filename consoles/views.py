@@ -1,5 +1,6 @@
 """The three surfaces' pages. Each is a shell that opens its socket; the state comes from there."""
 
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -8,10 +9,11 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.db.models import Case, When
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 
 from meeting import access
 from meeting.errors import ServiceError
-from meeting.models import Meeting, SeatAssignment, Zone
+from meeting.models import Meeting, Seat, SeatAssignment, Zone
 
 DEMO_TABLETS = 3
 
@@ -31,7 +33,27 @@ class LoginView(auth_views.LoginView):
 def console(request, meeting_id):
     meeting = get_object_or_404(Meeting.objects.select_related("body", "venue"), pk=meeting_id)
     return render(request, "consoles/console.html",
-                  {"meeting": meeting, "surface": "console", "demo_links": _demo_links(meeting)})
+                  {"meeting": meeting, "surface": "console", "demo_links": _demo_links(meeting),
+                   "console_data": _console_data(meeting)})
+
+
+def _console_data(meeting):
+    """What the console's panels need beside the socket's state, read once at page load: each agenda
+    item's nominees and whether it is a constitutional amendment (a poll's defaults), the nominees of
+    the polls already prepared (a hand count names them), and the hall's seats (pairing)."""
+    from voting.models import Poll
+
+    items = {
+        str(item.id): {"nominees": [{"name": str(n.get("name", "")), "post": str(n.get("post", ""))}
+                                    for n in (item.details or {}).get("nominees", []) if isinstance(n, dict)],
+                       "constitutional": bool((item.details or {}).get("constitutional"))}
+        for item in meeting.agenda.all()
+    }
+    polls = {str(p["id"]): p["nominees"] for p in Poll.objects.filter(meeting=meeting).values("id", "nominees")}
+    seated = dict(SeatAssignment.objects.filter(meeting=meeting).values_list("seat_id", "member__name"))
+    seats = [{"id": seat_id, "label": label, "member": seated.get(seat_id, "")}
+             for seat_id, label in Seat.objects.filter(venue_id=meeting.venue_id).values_list("id", "label")]
+    return {"meeting": meeting.id, "kind": meeting.kind, "items": items, "polls": polls, "seats": seats}
 
 
 def _demo_links(meeting):
@@ -54,13 +76,17 @@ def _demo_links(meeting):
 
 
 def _device_page(request, meeting_id, kind, template):
+    """A tablet or display shell. A paired device finds its key in the browser and answers the
+    socket's challenge (device.js), so the page itself needs no credentials. The interim signed
+    ?token= link still works while HUITANG_DEVICE_TOKENS is on; a bad one is refused here."""
     meeting = get_object_or_404(Meeting.objects.select_related("body", "venue"), pk=meeting_id)
-    token = request.GET.get("token", "")
-    try:
-        access.check_token(token, kind, meeting.id)
-    except ServiceError as refused:
-        return render(request, "consoles/refused.html", {"reason": refused.message, "code": refused.code},
-                      status=403)
+    token = request.GET.get("token", "") if settings.HUITANG_DEVICE_TOKENS else ""
+    if token:
+        try:
+            access.check_token(token, kind, meeting.id)
+        except ServiceError as refused:
+            return render(request, "consoles/refused.html", {"reason": refused.message, "code": refused.code},
+                          status=403)
     return render(request, template, {"meeting": meeting, "token": token, "surface": kind})
 
 
@@ -70,3 +96,42 @@ def tablet(request, meeting_id):
 
 def display(request, meeting_id):
     return _device_page(request, meeting_id, "display", "consoles/display.html")
+
+
+def _meetings_by_venue():
+    """For each venue, its meetings in the order a device there should pick one: in session first,
+    then the next to start, then the most recent that ended. A meeting counts for its hall and for
+    each of its sub-venues."""
+    now = timezone.now()
+
+    def rank(meeting):
+        if meeting.state == Meeting.State.OPEN:
+            return (0, 0)
+        if meeting.state == Meeting.State.SCHEDULED:
+            upcoming = meeting.starts_at >= now - timedelta(hours=12)
+            return (1, meeting.starts_at.timestamp()) if upcoming else (3, -meeting.starts_at.timestamp())
+        return (2, -meeting.starts_at.timestamp())
+
+    by_venue = {}
+    for meeting in Meeting.objects.prefetch_related("sub_venues").order_by("id"):
+        for venue_id in {meeting.venue_id, *(s.venue_id for s in meeting.sub_venues.all())}:
+            by_venue.setdefault(venue_id, []).append(meeting)
+    return {
+        str(venue_id): [{"id": m.id, "title": m.title, "state": m.state} for m in sorted(meetings, key=rank)]
+        for venue_id, meetings in by_venue.items()
+    }
+
+
+def _device_home(request, kind):
+    """/tablet/ and /display/: where a device goes after pairing with a console code (it knows its
+    venue, not a meeting): the page reads its device from the browser and opens its venue's meeting."""
+    return render(request, "consoles/device_home.html",
+                  {"kind": kind, "surface": kind, "meetings_by_venue": _meetings_by_venue()})
+
+
+def tablet_home(request):
+    return _device_home(request, "tablet")
+
+
+def display_home(request):
+    return _device_home(request, "display")

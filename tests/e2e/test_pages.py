@@ -10,8 +10,6 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-pytestmark = pytest.mark.e2e
-
 LIVE = 15_000  # ms: how long a live update may take to show (it normally takes milliseconds)
 RECONNECT = 30_000  # ms: a server restart plus the client's backoff
 
@@ -26,7 +24,7 @@ class Watched:
         self.page = page
         self.errors = []
         self.sent = []
-        page.on("websocket", lambda ws: ws.on("framesent", self.sent.append))
+        page.on("websocket", lambda ws: ws.on("framesent", lambda frame: self.sent.append(frame)))
         page.on("console", lambda msg: self.errors.append(msg.text) if msg.type == "error" else None)
         page.on("pageerror", lambda exc: self.errors.append(f"uncaught: {exc}"))
 
@@ -57,7 +55,7 @@ def log_in(context, e2e_hall, operator_login, next_path):
     page = watched.page
     page.fill("#id_username", username)
     page.fill("#id_password", password)
-    page.click("button[type=submit]")
+    page.click("#login-submit")
     page.wait_for_url(f"**{next_path}")
     return watched
 
@@ -161,11 +159,11 @@ def test_home_lists_meetings_and_login_refuses_a_wrong_password(context, e2e_hal
     page = home.page
     page.fill("#id_username", operator_login[0])
     page.fill("#id_password", "not-the-password")
-    page.click("button[type=submit]")
+    page.click("#login-submit")
     expect(page.locator(".errors")).to_contain_text("密码")
     page.fill("#id_username", operator_login[0])
     page.fill("#id_password", operator_login[1])
-    page.click("button[type=submit]")
+    page.click("#login-submit")
     page.wait_for_url(f"{e2e_hall.base}/")
     expect(page.locator(".meetings a.btn")).to_have_count(len(meetings))
     page.click(f"a[href='/console/{meetings['standing']}/']")
@@ -313,8 +311,9 @@ def test_language_switch_turns_the_console_to_english_and_back(context, e2e_hall
     c = console.page
     expect(c.locator("#agenda-heading")).to_have_text("会议议程")
 
-    c.click(".lang-switch button[value=en]")
-    c.wait_for_url(f"{e2e_hall.base}/console/{mid}/")
+    with c.expect_navigation():
+        c.click(".lang-switch button[value=en]")
+    assert c.url == f"{e2e_hall.base}/console/{mid}/"
     wait_online(c)
     expect(c.locator("html")).to_have_attribute("lang", "en")
     expect(c.locator("#agenda-heading")).to_have_text("Agenda")
@@ -325,8 +324,9 @@ def test_language_switch_turns_the_console_to_english_and_back(context, e2e_hall
     expect(c.locator("#meeting-state")).to_have_text(re.compile(r"^(Not started|In progress|Closed)$"))
     expect(c.locator(".lang-switch button[value=en]")).to_have_attribute("aria-pressed", "true")
 
-    c.click(".lang-switch button[value=zh-hans]")
-    c.wait_for_url(f"{e2e_hall.base}/console/{mid}/")
+    with c.expect_navigation():
+        c.click(".lang-switch button[value=zh-hans]")
+    assert c.url == f"{e2e_hall.base}/console/{mid}/"
     wait_online(c)
     expect(c.locator("html")).to_have_attribute("lang", "zh-hans")
     expect(c.locator("#agenda-heading")).to_have_text("会议议程")
@@ -339,8 +339,9 @@ def test_language_switch_keeps_the_tablets_link(context, e2e_hall, meetings):
     url = tablet_url(e2e_hall, mid, member_id)
     tablet, _ = open_page(context, url, viewport=(1280, 800))
     wait_online(tablet.page)
-    tablet.page.click(".lang-switch button[value=en]")
-    tablet.page.wait_for_url(url)  # the query string (the tablet's token) survives the switch
+    with tablet.page.expect_navigation():
+        tablet.page.click(".lang-switch button[value=en]")
+    assert tablet.page.url == url  # the query string (the tablet's token) survives the switch
     wait_online(tablet.page)
     expect(tablet.page.locator("#current-label")).to_have_text("Current item")
     expect(tablet.page.locator("#me-name")).to_have_text(name)

@@ -1,37 +1,12 @@
-/* The presiding console: open/close the meeting, move through the agenda, drive the displays. */
+/* The presiding console: open/close the meeting, move through the agenda, drive the displays, and
+ * boot the panels (console-signin.js, console-polls.js, console-devices.js) on the one socket. */
 (() => {
   "use strict";
   const {t, el, setText} = Hall;
+  const {ask, enable} = HallConsole;
   const $ = (selector) => document.querySelector(selector);
 
-  const flash = $("#flash");
-  let flashTimer = null;
-  flash.addEventListener("click", () => { flash.textContent = ""; });
-
-  function say(text, kind) {
-    clearTimeout(flashTimer);
-    flash.textContent = text;
-    flash.dataset.kind = kind;
-    flashTimer = setTimeout(() => { flash.textContent = ""; }, kind === "ok" ? 5000 : 20000);
-  }
-
-  /** Ask the server; show its Chinese (or English) message on error. Returns true on ok. */
-  async function ask(button, type, fields, success) {
-    if (button) button.disabled = true;
-    try {
-      const reply = await hall.request(type, fields);
-      if (reply.type === "error") {
-        say(reply.message || reply.code, "error");
-        return false;
-      }
-      if (success) say(success(reply), "ok");
-      return true;
-    } finally {
-      if (button) render(hall.state);
-    }
-  }
-
-  function render(state) {
+  function render(state, client, cause) {
     if (!state || !state.meeting) return;
     const meeting = state.meeting;
     const online = hall.status === "online";
@@ -43,40 +18,44 @@
     badge.dataset.state = meeting.state;
     badge.textContent = Hall.stateLabel(meeting);
 
-    $("#open-meeting").disabled = !online || meeting.state !== "scheduled";
-    $("#close-meeting").disabled = !online || meeting.state !== "open";
+    enable($("#open-meeting"), online && meeting.state === "scheduled");
+    enable($("#close-meeting"), online && meeting.state === "open");
 
     const isOpen = meeting.state === "open";
     setText("#agenda-hint", isOpen ? t("hint_open") : t("hint_not_open"));
     $("#agenda").replaceChildren(Hall.agendaList(state, {
       button: true, disabled: !online || !isOpen, onPick: pickItem,
     }));
-    $("#clear-current").disabled = !online || !isOpen || state.current_item === null;
+    enable($("#clear-current"), online && isOpen && state.current_item !== null);
 
     const display = state.display || {mode: "welcome", text: ""};
     const label = t(`mode.${display.mode}`, null, display.mode);
     setText("#display-now", display.mode === "message" ? t("labelled", {label, text: display.text}) : label);
-    $("#display-send").disabled = !online;
-    $("#notice-send").disabled = !online;
+    enable($("#display-send"), online);
+    enable($("#notice-send"), online);
 
     const log = $("#notice-log");
     log.replaceChildren(...(state.sent_notices || []).map((notice) => el("li", {},
       el("span", {class: "muted small", text: `${Hall.formatDateTime(notice.at)} → ${notice.to || t("to_all")}`}),
       el("br"), notice.text)));
+
+    for (const panel of HallConsole.panels) panel.render(state, client || hall, cause || {kind: "refresh"});
   }
 
   function pickItem(item) {
     if (item.id === hall.state.current_item) return;
-    ask(document.querySelector(`.agenda__button[data-item="${item.id}"]`), "agenda.set_current", {item: item.id},
-      () => t("current_set", {title: item.title}));
+    ask("agenda.set_current", {item: item.id}, {
+      button: document.querySelector(`.agenda__button[data-item="${item.id}"]`),
+      success: () => t("current_set", {title: item.title}),
+    });
   }
 
   $("#clear-current").addEventListener("click", (event) => {
-    ask(event.currentTarget, "agenda.set_current", {item: null}, () => t("current_cleared"));
+    ask("agenda.set_current", {item: null}, {button: event.currentTarget, success: () => t("current_cleared")});
   });
 
   $("#open-meeting").addEventListener("click", (event) => {
-    ask(event.currentTarget, "meeting.open", {}, () => t("opened"));
+    ask("meeting.open", {}, {button: event.currentTarget, success: () => t("opened")});
   });
 
   const confirmClose = $("#confirm-close");
@@ -86,7 +65,7 @@
   });
   confirmClose.addEventListener("close", () => {
     if (confirmClose.returnValue === "confirm") {
-      ask($("#close-meeting"), "meeting.close", {}, () => t("closed_ok"));
+      ask("meeting.close", {}, {button: $("#close-meeting"), success: () => t("closed_ok")});
     }
   });
 
@@ -112,20 +91,33 @@
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const mode = selectedMode();
-    ask($("#display-send"), "display.set", {mode, text: mode === "message" ? text.value : ""},
-      () => t("display_sent", {mode: t(`mode.${mode}`, null, mode)}));
+    ask("display.set", {mode, text: mode === "message" ? text.value : ""}, {
+      button: $("#display-send"), success: () => t("display_sent", {mode: t(`mode.${mode}`, null, mode)}),
+    });
   });
+
+  /** Put the displays on `mode` (the poll panel does it when a vote opens) and tick the form. */
+  HallConsole.setDisplayMode = async (mode) => {
+    const reply = await ask("display.set", {mode, text: ""});
+    if (reply.type === "ok") {
+      const radio = form.querySelector(`input[name=mode][value="${mode}"]`);
+      if (radio) radio.checked = true;
+      syncForm();
+    }
+    return reply;
+  };
 
   // ---- notices ----
 
-  const noticeForm = $("#notice-form");
-  noticeForm.addEventListener("submit", async (event) => {
+  $("#notice-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const input = $("#notice-text");
-    if (await ask($("#notice-send"), "notice.send", {text: input.value}, () => t("notice_sent"))) input.value = "";
+    const reply = await ask("notice.send", {text: input.value}, {button: $("#notice-send"), success: () => t("notice_sent")});
+    if (reply.type === "ok") input.value = "";
   });
 
   let first = true;
+  HallConsole.setRefresher(() => { if (window.hall && window.hall.state) render(window.hall.state); });
   window.hall = Hall.boot((state, client, cause) => {
     if (first && state.display) {
       // Start the form from what the displays show now; later changes never overwrite typing.
@@ -135,7 +127,12 @@
       if (state.display.mode === "message") text.value = state.display.text;
       syncForm();
     }
-    render(state);
-  }, {onStatus: () => { if (window.hall && window.hall.state) render(window.hall.state); }});
+    render(state, client, cause);
+  }, {
+    onStatus: () => HallConsole.refresh(),
+    onMessage: (message) => {
+      for (const panel of HallConsole.panels) if (panel.message) panel.message(message);
+    },
+  });
   syncForm();
 })();

@@ -13,6 +13,8 @@
   "use strict";
 
   const REFUSED = 4403;
+  // Refusals that a fresh connection cures (the device was too slow to answer its challenge).
+  const RETRYABLE_REFUSALS = new Set(["auth_timeout", "auth_required"]);
   const BACKOFF_FIRST_MS = 500;
   const BACKOFF_MAX_MS = 10000;
   const REQUEST_TIMEOUT_MS = 15000;
@@ -138,6 +140,7 @@
      * onMessage(message, client): messages of types this client does not know (e.g. "presence").
      * onChallenge(message, client): a paired device's answer to the server's challenge, e.g.
      *   async () => ({signature, battery}); it is sent as {"type": "auth", ...answer}.
+     *   See device.js: HuitangDevice.connectOptions(kind, meeting) makes url and onChallenge.
      */
     constructor({url, render = null, onMessage = null, onStatus = null, onChallenge = null} = {}) {
       this.url = HallClient.socketUrl(url);
@@ -146,6 +149,7 @@
       this.onChallenge = onChallenge;
       this.onStatus = onStatus;
       this.state = null;
+      this.device = null;  // a paired device's {id, seat, bound}, from the snapshot
       this.seq = 0;
       this.last = {};
       this.awaitingSnapshot = true;
@@ -210,6 +214,7 @@
 
     applySnapshot(message) {
       this.state = message.state || {};
+      this.device = message.device || null;
       this.seq = message.seq;
       this.last = {...(message.heads || {})};
       this.awaitingSnapshot = false;
@@ -248,7 +253,18 @@
 
     async answerChallenge(message) {
       const ws = this.ws;
-      const answer = await this.onChallenge(message, this);
+      let answer;
+      try {
+        answer = await this.onChallenge(message, this);
+      } catch (error) {
+        // The key is gone or the browser cannot sign: nothing a reconnect would cure.
+        if (this.ws !== ws) return;
+        this.refusal = {type: "error", id: null, code: error.code || "sign_failed", message: error.message};
+        this.ws = null;
+        try { ws.close(); } catch (_) { /* already gone */ }
+        this.closed(REFUSED);
+        return;
+      }
       if (answer && this.ws === ws) this.send({...answer, type: "auth"});
     }
 
@@ -310,7 +326,7 @@
         waiting.resolve({type: "error", id, code: "offline", message: t("offline")});
       }
       this.pending.clear();
-      if (code === REFUSED) {
+      if (code === REFUSED && !(this.refusal && RETRYABLE_REFUSALS.has(this.refusal.code))) {
         this.setStatus("refused");
         return;
       }
