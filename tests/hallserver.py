@@ -45,6 +45,8 @@ class HallEnv:
     secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(50))
     redis_url: str = ""
     debug_log: bool = False
+    # The interim token path for tablets and displays (off in `make run` and in production).
+    device_tokens: bool = True
 
     @property
     def env(self):
@@ -53,6 +55,7 @@ class HallEnv:
             HUITANG_VAR_DIR=str(self.var_dir),
             HUITANG_SECRET_KEY=self.secret_key,
             HUITANG_DEMO="1",
+            HUITANG_DEVICE_TOKENS="1" if self.device_tokens else "0",
             HUITANG_LOG_LEVEL="DEBUG" if self.debug_log else "WARNING",
             DJANGO_SETTINGS_MODULE="config.settings",
             PYTHONUNBUFFERED="1",
