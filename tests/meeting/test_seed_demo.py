@@ -10,7 +10,6 @@ from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from meeting import access
 from meeting.management.commands import seed_demo
 from meeting.models import (
     AgendaItem, AuditEntry, Body, BodyMembership, Delegation, Meeting, Member, Notice, Participant, Seat,
@@ -219,24 +218,24 @@ def test_refuses_more_standing_members_than_deputies():
         seed("--deputies", "10", "--standing", "20")
 
 
-def test_hall_urls_link_to_both_meetings_with_working_tokens():
+def test_hall_urls_link_to_both_meetings_with_demo_pairing_pages():
     seed("--deputies", "40", "--standing", "15")
     out = io.StringIO()
     call_command("hall_urls", "--host", "127.0.0.1", "--port", "8123", stdout=out)
     text = out.getvalue()
     passwords = seed_demo.read_credentials()
     assert passwords["operator"] in text and "http://127.0.0.1:8123/admin/" in text
+    assert "token=" not in text
     for meeting in (plenary(), standing_meeting()):
         assert f"http://127.0.0.1:8123/console/{meeting.id}/" in text
-        tablet_tokens = [line.split("?token=")[1] for line in text.splitlines()
-                         if f"/tablet/{meeting.id}/?token=" in line]
-        assert len(tablet_tokens) == 2
+        seats = [int(line.rstrip("/").rsplit("/", 1)[1]) for line in text.split()
+                 if f"/demo/tablet/{meeting.id}/" in line]
+        assert len(seats) == 2
         first_floor = SeatAssignment.objects.filter(meeting=meeting, seat__zone__kind=Zone.Kind.FLOOR) \
             .order_by("seat__row", "seat__number").first()
-        assert access.check_token(tablet_tokens[0], "tablet", meeting.id) == first_floor.member_id
-        display_token = next(line.split("?token=")[1] for line in text.splitlines()
-                             if f"/display/{meeting.id}/?token=" in line)
-        assert access.check_token(display_token, "display", meeting.id) is None
+        assert seats[0] == first_floor.seat_id  # a seated member's tablet: demo pairing binds them
+        assert all(SeatAssignment.objects.filter(meeting=meeting, seat_id=s).exists() for s in seats)
+        assert f"http://127.0.0.1:8123/demo/display/{meeting.id}/" in text
 
 
 def test_hall_urls_outside_demo_mode_prints_no_demo_links(demo_settings):

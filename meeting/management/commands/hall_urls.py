@@ -1,4 +1,6 @@
 """Print the links a person needs to try the demo hall: console, two tablets, a display, admin.
+The tablet and display links are demo pairing pages (/demo/…): the browser that opens one makes
+its device key and pairs, then goes on to the surface.
 
 The output is deliberately bilingual (Chinese, English in brackets) whatever the locale, because
 it is read off a terminal by whoever set the machine up, so its labels are not run through gettext.
@@ -7,7 +9,6 @@ it is read off a terminal by whoever set the machine up, so its labels are not r
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from meeting.access import make_token
 from meeting.models import Meeting, SeatAssignment, Zone
 
 from .seed_demo import CONGRESS_NAME, STANDING_NAME, TERM, credentials_path, read_credentials
@@ -68,12 +69,13 @@ class Command(BaseCommand):
         out(f"主控台（Operator console）：{self.base}/console/{meeting.id}/")
         if "operator" in credentials:
             out(f"  账号（user）operator    密码（password）{credentials['operator']}")
+        out("  以下为演示配对链接：打开后在该浏览器中生成设备密钥并配对，再进入终端"
+            "（demo pairing links: each makes a device key in that browser, pairs it, then opens the surface）")
         labels = ["代表终端（Delegate tablet）", "第二台代表终端（Second delegate tablet）"]
         for label, assignment in zip(labels, _first_seats(meeting)):
-            token = make_token("tablet", meeting.id, assignment.member_id)
             out(f"{label}：{assignment.member.name} · {assignment.seat.label}")
-            out(f"  {self.base}/tablet/{meeting.id}/?token={token}")
-        out(f"大屏（Hall display）：{self.base}/display/{meeting.id}/?token={make_token('display', meeting.id)}")
+            out(f"  {self.base}/demo/tablet/{meeting.id}/{assignment.seat_id}/")
+        out(f"大屏（Hall display）：{self.base}/demo/display/{meeting.id}/")
 
 
 def _first_seats(meeting):
