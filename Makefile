@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 N ?= 3000
 
-.PHONY: run test setup bench fanout messages clean
+.PHONY: run test setup bench meeting fanout messages clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -29,8 +29,11 @@ test: $(VENV)/.installed
 fanout: $(VENV)/.installed
 	$(BIN)/python -m bench.fanout --clients $(N)
 
-bench: $(VENV)/.installed
-	$(BIN)/python -m bench.fanout --clients $(N)
+# The hall-scale meeting benchmark (bench/meeting.py; docs/performance.md): make bench N=3000
+bench: meeting
+
+meeting: $(VENV)/.installed
+	$(BIN)/python -m bench.meeting --tablets $(N)
 
 messages: $(VENV)/.installed
 	# needs gettext; the compiled .mo files are committed so run/test do not

@@ -11,6 +11,7 @@ Either way the stream is also in the database, and a hub that sees a gap in the 
 """
 
 import asyncio
+import contextvars
 import json
 import logging
 import threading
@@ -143,10 +144,12 @@ class Hub:
             running = asyncio.get_running_loop()
         except RuntimeError:
             running = None
+        # A fresh context: the caller's (a service's sync thread) carries asgiref's marker of that
+        # thread, and a task inheriting it could not call back into the database ("would deadlock").
         if running is loop:
-            loop.create_task(coroutine_fn(*args))
+            loop.create_task(coroutine_fn(*args), context=contextvars.Context())
         else:
-            loop.call_soon_threadsafe(lambda: loop.create_task(coroutine_fn(*args)))
+            loop.call_soon_threadsafe(lambda: loop.create_task(coroutine_fn(*args), context=contextvars.Context()))
 
     async def deliver(self, wire):
         room = self.rooms.get(wire["meeting"])

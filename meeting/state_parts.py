@@ -36,12 +36,18 @@ def member_infos(meeting, member_ids):
     """{member id: {id, name, number, delegation, seat}} for the meeting's seating."""
     from .models import Member
 
+    from .models import Participant
+
     seats = dict(SeatAssignment.objects.filter(meeting=meeting, member_id__in=member_ids)
                  .values_list("member_id", "seat__label"))
+    roles = dict(Participant.objects.filter(meeting=meeting, member_id__in=member_ids)
+                 .values_list("member_id", "role"))
     rows = Member.objects.filter(pk__in=member_ids).values("id", "name", "member_number", "delegation__name")
     return {
         r["id"]: {"id": r["id"], "name": r["name"], "number": r["member_number"],
-                  "delegation": r["delegation__name"] or "", "seat": seats.get(r["id"])}
+                  "delegation": r["delegation__name"] or "", "seat": seats.get(r["id"]),
+                  # Non-voting attendees (列席) see no vote buttons.
+                  "voting": roles.get(r["id"]) == Participant.Role.VOTING}
         for r in rows
     }
 

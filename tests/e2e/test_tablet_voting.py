@@ -76,7 +76,8 @@ def test_a_motion_is_voted_with_the_big_buttons_confirmed_signed_and_recorded(
     tablet = Tablet(context)
     page = tablet.page
     device = tablet.demo_pair(e2e_hall, sitting, seat_id)
-    expect(page.locator("#me-signin")).to_have_text("已签到")
+    expect(page.locator("#signin-card")).to_have_attribute("data-status", "signed_in")
+    expect(page.locator("#signin-card [data-signin-status]")).to_contain_text("已签到")
     expect(page.locator("#vote-area .vote-calm")).to_contain_text("目前没有进行中的表决")
 
     poll = open_poll(e2e_hall, fleet, sitting, countdown=600, title="关于2027年市级预算的决议草案")
@@ -267,7 +268,7 @@ def test_pause_sign_in_first_and_non_voting_attendees(context, e2e_hall, sitting
     expect(page.locator(".vote-btn")).to_have_count(0)
     page.screenshot(path=str(shots / "tablet-vote-sign-in-first-1280x800.png"))
     page.click("#vote-signin")
-    expect(page.locator("#me-signin")).to_have_text(re.compile("已签到"), timeout=LIVE)
+    expect(page.locator("#signin-card")).to_have_attribute("data-status", "signed_in", timeout=LIVE)
     expect(page.locator(".vote-btn")).to_have_count(3, timeout=LIVE)
 
     # Paused: no buttons, said plainly; resumed: back.
@@ -293,3 +294,35 @@ def test_pause_sign_in_first_and_non_voting_attendees(context, e2e_hall, sitting
     guest.page.screenshot(path=str(shots / "tablet-vote-attendee-1280x800.png"))
     assert entries(e2e_hall, poll) == []
     assert guest.js_errors() == []
+
+
+def test_a_ballot_not_yet_acknowledged_is_sent_again_after_a_reload(context, e2e_hall, sitting, voters, fleet):
+    seat_id, member_id, _, _ = voters[3]
+    tablet = Tablet(context)
+    page = tablet.page
+    tablet.demo_pair(e2e_hall, sitting, seat_id)
+    poll = open_poll(e2e_hall, fleet, sitting)
+    expect(page.locator(".vote-btn")).to_have_count(3, timeout=LIVE)
+
+    # The ballot never leaves (a socket that silently swallows it); the tablet keeps it and waits.
+    page.evaluate("""() => {
+        const ws = hall.ws, send = ws.send.bind(ws);
+        ws.send = (data) => { if (!data.includes('"ballot.cast"')) send(data); };
+    }""")
+    page.click(".vote-btn--abstain")
+    page.click("#vote-confirm")
+    expect(page.locator("#vote-sending")).to_be_visible()
+    expect(page.locator(".vote-btn")).to_have_count(0)  # no second ballot while one is on its way
+    kept = stored_ballot(page, sitting, poll, member_id)
+    assert kept["state"] == "sending" and kept["ballot"]["choice"] == "abstain"
+    assert entries(e2e_hall, poll) == []
+
+    # Reloaded (or the tablet restarted): the same ballot goes out and is recorded.
+    page.reload()
+    tablet.wait_online()
+    expect(page.locator("#vote-recorded")).to_be_visible(timeout=LIVE)
+    (resent,) = tablet.sent_messages("ballot.cast")
+    assert {k: resent[k] for k in ("poll", "secret_hash", "choice", "signature")} == kept["ballot"]
+    (row,) = entries(e2e_hall, poll)
+    assert row[1] == "abstain" and row[2] == kept["ballot"]["secret_hash"]
+    assert tablet.js_errors() == []

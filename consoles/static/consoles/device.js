@@ -189,6 +189,12 @@
       pairedAt: new Date().toISOString(), ...extra,
     };
     await save(record);
+    if (record.kind === "tablet" && record.seat) {
+      // The server revoked the seat's previous tablet: a key kept for it here is of no more use.
+      for (const old of await list("tablet")) {
+        if (old.id !== record.id && old.venue === record.venue && old.seat === record.seat) await remove(old.id);
+      }
+    }
     if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => {});
     return record;
   }

@@ -99,7 +99,7 @@
       setText("#me-seat", me.seat || "—");
       setText("#me-number", me.number || "—");
     }
-    renderSignin(state);
+    renderSignin(state, client);
 
     const item = Hall.currentItem(state);
     $("#current-item").hidden = !item;
@@ -130,36 +130,35 @@
     if (hall && hall.state) renderVote(hall.state, true);
   }
 
-  // ---- sign-in (签到) on the seat tablet ----
+  /** After a step that replaces a long list (the nominees), bring the vote's top back into view. */
+  function showVoteTop() {
+    const card = $("#vote-card");
+    if (card && card.getBoundingClientRect().top < 0) card.scrollIntoView({block: "start"});
+  }
+
+  // ---- sign-in (签到): the panel of signin/static/signin/signin.js, and a shortcut beside the vote ----
 
   function signedIn(state) {
     return !!state.my_attendance && state.my_attendance.status === "signed_in";
   }
 
-  function renderSignin(state) {
-    const mine = state.my_attendance;
-    const status = mine ? mine.status : null;
-    setText("#me-signin", !status ? "—"
-      : status === "signed_in" ? t(mine.late ? "signin.late" : "signin.signed_in")
-      : t(`signin.${status}`, null, mine.status));
-    $("#me-signin").dataset.status = status || "";
-    const window_ = state.attendance && state.attendance.window;
-    const canTap = !!state.me && status !== "signed_in" && !!window_ && window_.state !== "not_started"
-      && state.meeting.state !== "closed";
-    $("#signin-tap").hidden = !canTap;
+  function renderSignin(state, client) {
+    const card = $("#signin-card");
+    if (window.HuitangSignin && state.me) {
+      HuitangSignin.renderTablet(state, card, client);
+    } else {
+      card.hidden = true;
+    }
   }
 
+  /** The vote's "sign in first" button: the same request as the panel's 签到. */
   async function tap(button) {
     if (!hall) return;
     button.disabled = true;
     const reply = await hall.request("signin.tap");
     button.disabled = false;
-    const flash = $("#me-flash");
-    flash.textContent = reply.type === "ok" ? t("signin.done") : reply.message;
-    flash.dataset.kind = reply.type === "ok" ? "ok" : "error";
-    flash.hidden = false;
-    clearTimeout(tap.timer);
-    tap.timer = setTimeout(() => { flash.hidden = true; }, 6000);
+    ui.error = reply.type === "ok" ? null : (reply.message || reply.code);
+    redraw();
   }
 
   // ---- identify (an unbound tablet: 代表证号 + PIN) ----
@@ -296,9 +295,11 @@
     }
     if (voted && !ui.changing) return [head, recordedView(poll, mine, stored)];
     if (!signedIn(state)) {
+      const window_ = (state.attendance && state.attendance.window) || {};
       return [head, note(t("vote.not_signed_in"), "warn",
-        el("button", {type: "button", class: "btn btn--primary btn--big", id: "vote-signin",
-          text: $("#signin-tap").textContent, onclick: (event) => tap(event.currentTarget)}))];
+        ui.error ? el("p", {class: "vote-error", id: "vote-error", role: "alert", text: ui.error}) : null,
+        window_.state === "not_started" ? null : el("button", {type: "button", class: "btn btn--primary btn--big",
+          id: "vote-signin", text: t("vote.signin"), onclick: (event) => tap(event.currentTarget)}))];
     }
     if (!device) return [head, note(t("vote.no_key"), "warn")];
     const error = ui.error ? el("p", {class: "vote-error", id: "vote-error", role: "alert", text: ui.error}) : null;
@@ -359,6 +360,7 @@
               ui.error = null;
             }
             redraw();
+            showVoteTop();
           }})));
   }
 
@@ -528,6 +530,7 @@
     saveBallot(poll.id, me.id, {state: "sending", anonymous: poll.anonymous, secret, ballot, previous: replacing || null});
     ui = freshUi(poll.id);
     redraw();
+    showVoteTop();
     send(poll.id, me.id);
   }
 
@@ -625,7 +628,6 @@
 
   async function start() {
     setupIdentify();
-    $("#signin-tap").addEventListener("click", (event) => tap(event.currentTarget));
     pruneStore();
     setInterval(tick, 250);
     if (body.dataset.socket) {
