@@ -283,9 +283,8 @@
     }
     // open
     if (!me) return [head, note(t("vote.unbound"))];
-    // `me` does not say whether the member votes today; honour it if the server adds it, else learn it from
-    // the server's not_entitled refusal of a first ballot.
-    if (nonVoting.has(me.id) || me.role === "non_voting" || me.voting === false) {
+    // A non-voting attendee (列席) gets no buttons; the server's not_entitled refusal is the backstop.
+    if (nonVoting.has(me.id) || me.voting === false) {
       return [head, note(t("vote.not_entitled"))];
     }
     if (stored && stored.state === "sending") {
