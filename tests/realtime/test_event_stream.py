@@ -11,8 +11,9 @@ from meeting import services
 from meeting.errors import ServiceError
 from meeting.events import AUDIENCES_OF_VIEW, PublishError, publish
 from meeting.models import AuditEntry, Event, Meeting
-from meeting.snapshot import apply_event, build_snapshot
+from meeting.snapshot import build_snapshot
 from tests.factories import make_meeting
+from tests.streams import follow
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -96,22 +97,6 @@ def _views(members):
     return [("tablet", members[0].id), ("tablet", members[1].id), ("display", None), ("console", None)]
 
 
-def _follow(state, heads, events, view, member_id):
-    """Apply events to a state the way docs/protocol.md tells a client to."""
-    followed = {view: heads[view]}
-    if member_id is not None:
-        followed["member"] = heads["member"]
-    for e in events:
-        keys = [k for k in followed if k in e.prev and (k != "member" or e.member_id == member_id)]
-        if not keys:
-            continue
-        for k in keys:
-            assert e.prev[k] == followed[k], f"gap in {k} at seq {e.seq}"
-            followed[k] = e.seq
-        state = apply_event(state, e.data)
-    return state
-
-
 ACTIONS = {
     "open": lambda m, members, op: services.open_meeting(m.id, op),
     "current_item": lambda m, members, op: services.set_current_item(m.id, m.agenda.all()[1].id, op),
@@ -136,7 +121,7 @@ def test_snapshot_plus_events_equals_fresh_snapshot(hall, delivered, action):
     assert events, "every action publishes"
     for (view, member_id), snap in before.items():
         after = build_snapshot(meeting.id, view, member_id)
-        assert _follow(snap["state"], snap["heads"], events, view, member_id) == after["state"], (view, member_id)
+        assert follow(snap, events, view, member_id) == after["state"], (view, member_id)
 
 
 def test_notice_to_one_member_reaches_only_that_member_and_the_console(hall, delivered):

@@ -9,10 +9,11 @@ import time
 import pytest
 
 from meeting.models import Event, Meeting
-from meeting.snapshot import apply_event, build_snapshot
+from meeting.snapshot import build_snapshot
 from signin import codes, selectors, services
 from meeting.coalesce import Coalescer, default_scheduler
 from signin.coalesce import coalescer
+from tests.streams import follow
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -20,21 +21,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def _views(members):
     return [("tablet", members[0].id), ("tablet", members[1].id), ("tablet", members[6].id), ("tablet", None),
             ("display", None), ("console", None)]
-
-
-def _follow(state, heads, events, view, member_id):
-    followed = {view: heads[view]}
-    if member_id is not None:
-        followed["member"] = heads["member"]
-    for e in events:
-        keys = [k for k in followed if k in e.prev and (k != "member" or e.member_id == member_id)]
-        if not keys:
-            continue
-        for k in keys:
-            assert e.prev[k] == followed[k], f"gap in {k} at seq {e.seq}"
-            followed[k] = e.seq
-        state = apply_event(state, e.data)
-    return state
 
 
 def badge(member):
@@ -74,7 +60,7 @@ def test_snapshot_plus_events_equals_fresh_snapshot(hall, delivered, action):
     assert bool(events) is (action not in SILENT)
     for (view, member_id), snap in before.items():
         after = build_snapshot(meeting.id, view, member_id)
-        assert _follow(snap["state"], snap["heads"], events, view, member_id) == after["state"], (view, member_id)
+        assert follow(snap, events, view, member_id) == after["state"], (view, member_id)
 
 
 def test_each_view_sees_only_its_parts(hall, delivered):

@@ -13,6 +13,7 @@ from voting.intake import record_batch
 from voting.models import BallotEntry, Poll, Turnout
 from voting.intake import progress
 from voting.state import ballot_patch
+from tests.streams import follow
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -196,18 +197,6 @@ def test_the_log_is_a_hash_chain_from_genesis():
     assert Poll.objects.get(pk=poll.id).log_head == prev
 
 
-def _follow(snapshot, events, view, member_id):
-    state, last = snapshot["state"], dict(snapshot["heads"])
-    for e in events:
-        keys = [k for k in last if k in e.prev and (k != "member" or e.member_id == member_id)]
-        if keys:
-            for k in keys:
-                assert e.prev[k] == last[k]
-                last[k] = e.seq
-            state = apply_event(state, e.data)
-    return state
-
-
 ACTIONS = ["prepare", "open", "ballots", "pause", "resume", "close", "announce", "cancel", "hand_count"]
 
 
@@ -254,7 +243,7 @@ def test_snapshot_plus_events_equals_fresh_snapshot(action, anonymous):
     poll.refresh_from_db()
     for (view, member_id), snap in before.items():
         fresh = build_snapshot(hall.meeting.id, view, member_id)["state"]
-        followed = _follow(snap, events, view, member_id)
+        followed = follow(snap, events, view, member_id)
         if view == "tablet" and member_id in replies:  # the acknowledgement's patch
             followed = apply_event(followed, ballot_patch(poll, "for", replies[member_id]))
         assert followed == fresh, (view, member_id)
