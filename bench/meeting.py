@@ -678,7 +678,7 @@ async def measure(target, opts, log):
     for name, pid in target.extra_pids.items():
         samplers[name] = ProcessSampler(pid).start()
     samplers["console"] = ProcessSampler(os.getpid()).start()
-    profiler = (Profiler(target.pids[0], Path(opts.profile) / target.name, gil=opts.profile_gil)
+    profiler = (Profiler(target.pids[0], Path(opts.profile) / target.name, rate=opts.profile_rate, gil=opts.profile_gil)
                 if opts.profile and target.name == "huitang" else None)
     console = None
     phases = {}
@@ -789,8 +789,8 @@ async def measure(target, opts, log):
         t_close, t_close_ok, _ = await console.request("poll.close", poll=poll_id)
         t_announce, t_announce_ok, _ = await console.request("poll.announce", poll=poll_id)
         has_displays = lambda w: any(s["kind"] == "display" for s in slices[workers.index(w)])  # noqa: E731
-        closed_seen = await expect_all("closed", opts.phase_timeout, who=has_displays)
-        announced = await expect_all("announced", opts.phase_timeout, who=has_displays)
+        await expect_all("closed", opts.phase_timeout, who=has_displays)
+        await expect_all("announced", opts.phase_timeout, who=has_displays)
         mark("close_end")
         if profiler:
             profiler.stop()
@@ -917,12 +917,10 @@ def analyse(records, result):
         "gaps": sum(r["gaps"] for r in records), "duplicates": sum(r["dups"] for r in records),
         "stray": sum(r["stray"] for r in records), "resyncs": sum(r["resyncs"] for r in records),
         "closed_by_server": sum(1 for r in records if r["closed"] is not None),
-        "events_per_tablet": _ms_summary([r["events"] * 1e6 for r in tablets]),  # counts, through the ms helper
+        "events_per_tablet": summarize([r["events"] for r in tablets]),
         "progress_events_per_tablet_max": max((r["progress"] for r in tablets), default=0),
         "console_gaps": result["console"]["gaps"], "console_duplicates": result["console"]["dups"],
     }
-    out["streams"]["events_per_tablet"] = {k: (round(v) if isinstance(v, float) else v)
-                                           for k, v in out["streams"]["events_per_tablet"].items()}
     return out
 
 
@@ -1100,11 +1098,13 @@ def update_docs(report, path):
     """Replace the generated block of docs/performance.md (create the file, or append, if missing)."""
     m = report["machine"]
     v = report["verdicts"].get("huitang") or {}
-    target_rows = [[x["label"], x["target"], fmt(x["value"], "", 1) if not isinstance(x["value"], str) else x["value"],
-                    "pass" if x["pass"] else "**FAIL**"] for x in v.values()]
+    units = {"connect_all_s": " s", "server_peak_rss_mib": " MiB"}
+    target_rows = [[x["label"], x["target"],
+                    x["value"] if isinstance(x["value"], str) else fmt(x["value"], units.get(key, " ms"), 1),
+                    "pass" if x["pass"] else "**FAIL**"] for key, x in v.items()]
     block = "\n".join([
         DOC_BEGIN,
-        "## Hall-scale meeting (`bench.meeting`), latest run",
+        "### Latest run",
         "",
         f"Run {report['started']} on {m['nproc']} CPUs ({m['cpu_model']}), {m['memory_gib']} GiB RAM, "
         f"Python {m['python']} ({m['platform']}); load average at start "
@@ -1118,7 +1118,7 @@ def update_docs(report, path):
         "",
         markdown_table(["target", "limit", "measured", "verdict"], target_rows),
         "",
-        report["markdown"],
+        report["markdown"].replace("## Meeting:", "#### Meeting:", 1),
         DOC_END,
     ])
     path = Path(path)
@@ -1193,14 +1193,14 @@ def start_redis(workdir):
     port = free_port()
     log_path = Path(workdir) / "redis.log"
     proc = subprocess.Popen(
-        [opts_redis_binary(), "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+        [redis_binary(), "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
          "--daemonize", "no", "--maxclients", "1000", "--dir", str(workdir)],
         stdout=open(log_path, "ab"), stderr=subprocess.STDOUT)
     wait_for_port(port, proc=proc)
     return proc, f"redis://127.0.0.1:{port}/0"
 
 
-def opts_redis_binary():
+def redis_binary():
     return os.environ.get("REDIS_SERVER", "/usr/bin/redis-server")
 
 
@@ -1309,6 +1309,8 @@ def start_floor(opts, prep, workdir, log):
     if opts.floor_no_verify:
         cmd.append("--no-verify")
     cmd += ["--commit", opts.floor_commit]
+    if os.environ.get("MEETING_FLOOR_GC_LOG"):
+        cmd.append("--gc-log")
     log("floor: starting bench.meeting_floor …")
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=None, text=True)
     line = proc.stdout.readline()
@@ -1381,6 +1383,7 @@ def parse_args(argv=None):
     p.add_argument("--profile-gil", action="store_true",
                    help="with --profile: sample only the thread holding the GIL (where the CPU goes) instead of "
                         "every thread, waiting ones included (where the time goes)")
+    p.add_argument("--profile-rate", type=int, default=100, help="py-spy samples per second (default 100)")
     p.add_argument("--json", metavar="PATH", help="also write the JSON report here")
     p.add_argument("--results-dir", metavar="DIR", default=None, help="default bench/results/")
     p.add_argument("--update-docs", nargs="?", const=str(ROOT / "docs" / "performance.md"), default=None,
@@ -1405,7 +1408,7 @@ def run(opts, command=None):
     report = {
         "bench": "meeting", "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "command": command or "python -m bench.meeting " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
-        "options": dict(vars(opts)), "machine": machine_info(), "results": {}, "headline": {}, "verdicts": {},
+        "options": dict(vars(opts)), "machine": machine_info(), "results": {}, "headline": {}, "verdicts": {}, "errors": {},
     }
     prep = None
     try:
@@ -1419,6 +1422,10 @@ def run(opts, command=None):
             target, stop = start()
             try:
                 result = asyncio.run(measure(target, opts, log))
+            except Exception as exc:  # noqa: BLE001 - the run is reported as failed, with why
+                log(f"{name}: the scenario did not complete: {type(exc).__name__}: {exc}")
+                report["errors"][name] = traceback.format_exc()
+                continue
             finally:
                 stop()
             report["results"][name] = result
@@ -1439,6 +1446,8 @@ def run(opts, command=None):
         else:
             shutil.rmtree(workdir, ignore_errors=True)
     report["failures"] = [f for r in report["results"].values() for f in failures(r)]
+    report["failures"] += [f"{name}: the scenario did not complete: {tb.strip().splitlines()[-1]}"
+                           for name, tb in report["errors"].items()]
     report["markdown"] = render(report)
     return report
 
