@@ -129,3 +129,23 @@ def publish_by_view(meeting_id, kind, data_by_view):
     if set(data_by_view) == set(ROLE_VIEWS) and all(v == values[0] for v in values):
         return [publish(meeting_id, kind, values[0], ALL)]
     return [publish(meeting_id, kind, data, audience_of[view]) for view, data in data_by_view.items()]
+
+
+def publish_to_members(meeting_id, kind, data_by_member):
+    """publish(kind, data, MEMBER, member_id=m) for many members at once, in a constant number of
+    statements (a hall's sign-in taps arrive together). Same sequencing and ``prev`` rules."""
+    if not data_by_member:
+        return []
+    if not connection.in_atomic_block:
+        raise PublishError("publish() must run inside the service's transaction")
+    members = list(data_by_member)
+    Meeting.objects.filter(pk=meeting_id).update(last_seq=F("last_seq") + len(members))
+    last = Meeting.objects.filter(pk=meeting_id).values_list("last_seq", flat=True).get()
+    heads = member_view_heads(meeting_id, members)
+    events = Event.objects.bulk_create(
+        Event(meeting_id=meeting_id, seq=last - len(members) + 1 + n, kind=kind, audience=MEMBER,
+              member_id=m, prev={"member": heads.get(m, 0)}, data=data_by_member[m])
+        for n, m in enumerate(members))
+    wires = [to_wire(e) for e in events]
+    transaction.on_commit(lambda: [_deliver(w) for w in wires])
+    return events

@@ -137,6 +137,11 @@ def member_card(meeting, member):
     """Who was scanned, as the door scanner shows them."""
     seat = (SeatAssignment.objects.filter(meeting_id=meeting.id, member_id=member.id)
             .values_list("seat__label", flat=True).first())
+    return card_of(member, seat)
+
+
+def card_of(member, seat):
+    """member_card from a member (delegation loaded) and their seat label."""
     return {
         "id": member.id,
         "name": member.name,

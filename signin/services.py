@@ -18,8 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from meeting.errors import ServiceError
-from meeting.events import ALL, CONSOLE, DISPLAYS, MEMBER, publish
-from meeting.models import Meeting, Member, Participant, SeatAssignment, SubVenue
+from meeting.events import ALL, CONSOLE, DISPLAYS, MEMBER, publish, publish_to_members
+from meeting.models import AuditEntry, Meeting, Member, Participant, SeatAssignment, SubVenue
 from meeting.services import audit
 
 from . import codes, selectors
@@ -235,16 +235,82 @@ def scan_badge(meeting_id, code, place, actor):
     return _coalesced(outcome, meeting)
 
 
-@transaction.atomic
 def tap(meeting_id, member_id, place="", device=""):
     """The member tapped 签到 on their bound seat tablet."""
+    outcome = tap_many(meeting_id, [(member_id, place, device)])[0]
+    if isinstance(outcome, ServiceError):
+        raise outcome
+    return outcome
+
+
+@transaction.atomic
+def tap_many(meeting_id, taps):
+    """Seat-tablet taps that arrived together, in one transaction (a hall taps 签到 at once).
+
+    ``taps`` is a list of (member_id, place, device). Returns one result per tap, in order: an
+    Outcome, or the ServiceError refusing that tap alone (it wrote nothing). The same rules as
+    sign_in, with a constant number of statements for the whole group instead of ~17 per tap.
+    """
     meeting = _meeting(meeting_id)
-    member_id = _require_bound(member_id)
-    if not place:
-        place = (SeatAssignment.objects.filter(meeting=meeting, member_id=member_id)
-                 .values_list("seat__label", flat=True).first() or "")
-    outcome = sign_in(meeting, member_id, SigninRecord.Method.SEAT, place, None, device=device)
-    return _coalesced(outcome, meeting)
+    results = [None] * len(taps)
+    wanted = {}  # member id -> indexes of its taps
+    for i, (member_id, *_rest) in enumerate(taps):
+        try:
+            wanted.setdefault(_require_bound(member_id), []).append(i)
+        except ServiceError as refused:
+            results[i] = refused
+    if not wanted:
+        return results
+    if meeting.state == Meeting.State.CLOSED:
+        return [r or ServiceError("meeting_closed", _("会议已经结束")) for r in results]
+    participants = {p.member_id: p for p in Participant.objects.filter(meeting=meeting, member_id__in=wanted)
+                    .select_related("member", "member__delegation")}
+    seats = dict(SeatAssignment.objects.filter(meeting=meeting, member_id__in=wanted)
+                 .values_list("member_id", "seat__label"))
+    existing = {r.member_id: r for r in SigninRecord.objects.filter(meeting=meeting, member_id__in=wanted)}
+    window = _window(meeting)
+    now = timezone.now()
+    new = []
+    for member_id, indexes in wanted.items():
+        participant = participants.get(member_id)
+        if participant is None:
+            refused = ServiceError("not_participant", _("该人员不在本次会议的参会名单中"))
+        elif not participant.member.is_active:
+            refused = ServiceError("member_inactive", _("该人员已不在任，不能签到"))
+        elif member_id not in existing and window.state == SigninWindow.State.NOT_STARTED:
+            refused = ServiceError("signin_not_started", _("签到尚未开始"))
+        else:
+            refused = None
+        if refused is not None:
+            for i in indexes:
+                results[i] = refused
+            continue
+        if member_id not in existing:
+            place, device = taps[indexes[0]][1:]
+            new.append(SigninRecord(
+                meeting=meeting, member_id=member_id, method=SigninRecord.Method.SEAT,
+                place=(place or seats.get(member_id) or "")[:MAX_PLACE], at=now,
+                late=window.state == SigninWindow.State.CLOSED, device=(device or "")[:64]))
+    created = {r.member_id: r for r in SigninRecord.objects.bulk_create(new)}
+    AuditEntry.objects.bulk_create(
+        AuditEntry(meeting=meeting, action="signin.sign_in",
+                   detail={"member": r.member_id, "method": r.method, "place": r.place, "late": r.late,
+                           "reason": r.reason, "device": r.device})
+        for r in created.values())
+    if created:
+        mine = selectors.my_attendances(meeting, list(created))
+        publish_to_members(meeting.id, "signin.mine", {m: {"my_attendance": mine[m]} for m in created})
+        _touch_after_commit(meeting.id)
+    for member_id, indexes in wanted.items():
+        if results[indexes[0]] is not None:
+            continue
+        member = participants[member_id].member
+        card = selectors.card_of(member, seats.get(member_id))
+        first = member_id in created
+        record = created.get(member_id) or existing[member_id]
+        for n, i in enumerate(indexes):
+            results[i] = Outcome(record, first and n == 0, card)
+    return results
 
 
 @_logged

@@ -2,6 +2,7 @@
 
 from channels.db import database_sync_to_async
 
+from meeting.batching import Batcher
 from signin import services
 
 from .registry import handles
@@ -43,10 +44,13 @@ async def signin_badge_revoke(sock, message):
     return {"version": version}
 
 
+# A hall taps 签到 within seconds: the taps that arrive together share one transaction.
+taps = Batcher(services.tap_many)
+
+
 @handles("signin.tap", "tablet")
 async def signin_tap(sock, message):
-    outcome = await database_sync_to_async(services.tap)(
-        sock.meeting_id, sock.member_id, getattr(sock, "seat", None) or "", sock.device_id or "")
+    outcome = await taps.call(sock.meeting_id, (sock.member_id, getattr(sock, "seat", None) or "", sock.device_id or ""))
     return outcome.reply()
 
 

@@ -39,6 +39,9 @@ ACTIONS = {
     "late": lambda m, mem, op, sub: (services.close_window(m.id, op), services.tap(m.id, mem[0].id)),
     "burst": lambda m, mem, op, sub: [services.tap(m.id, x.id) for x in mem[:7]],
     "duplicate": lambda m, mem, op, sub: services.tap(m.id, mem[2].id),
+    # Taps that arrived together (the socket groups them): a repeat and an unbound one among them.
+    "batched": lambda m, mem, op, sub: services.tap_many(
+        m.id, [(x.id, "", "") for x in mem[:7]] + [(mem[0].id, "", ""), (None, "", ""), (mem[2].id, "", "")]),
     "revoke": lambda m, mem, op, sub: services.revoke_badge(m.id, mem[3].id, op),
 }
 SILENT = {"duplicate", "revoke"}  # change nothing anyone sees

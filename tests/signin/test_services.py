@@ -6,6 +6,7 @@ import pytest
 from meeting.errors import ServiceError
 from meeting.models import AuditEntry, Event, Meeting, Member
 from signin import codes, selectors, services
+from tests.factories import make_meeting
 from signin.coalesce import coalescer
 from signin.models import BadgeKey, Leave, SigninRecord, SigninWindow
 
@@ -255,3 +256,37 @@ def test_a_forged_code_is_logged_without_the_code(opened, delivered, caplog):
     with caplog.at_level("WARNING", logger="signin.services"):
         assert refused(lambda: services.scan_badge(meeting.id, forged, "东门", operator)) == "bad_code"
     assert "bad_code" in caplog.text and forged not in caplog.text and codes.fingerprint(forged) in caplog.text
+
+
+def test_taps_that_arrive_together_are_answered_one_by_one(opened, delivered):
+    """tap_many: each tap gets its own outcome or refusal; refusals write nothing for that tap."""
+    meeting, members, _, _ = opened
+    stranger = make_meeting(deputies=1, name="邻县人民代表大会")[1][0]  # a deputy of another meeting
+    services.tap(meeting.id, members[3].id)  # signed in before the burst
+    before = SigninRecord.objects.filter(meeting=meeting).count()
+    audits = AuditEntry.objects.filter(meeting=meeting, action="signin.sign_in").count()
+    results = services.tap_many(meeting.id, [
+        (members[0].id, "", "dev-a"), (None, "", ""), (stranger.id, "", ""), (members[0].id, "", "dev-b"),
+        (members[3].id, "", ""), (members[1].id, "池座3排4号", ""), ("7", "", ""),
+    ])
+    codes_or_created = [r.code if isinstance(r, ServiceError) else r.created for r in results]
+    assert codes_or_created == [True, "not_bound", "not_participant", False, False, True, "bad_request"]
+    assert results[0].record.pk == results[3].record.pk and results[0].record.device == "dev-a"
+    assert results[0].record.place == "1排1号" and results[5].record.place == "池座3排4号"
+    assert results[0].member["name"] == members[0].name and results[0].member["seat"] == "1排1号"
+    assert SigninRecord.objects.filter(meeting=meeting).count() == before + 2
+    assert AuditEntry.objects.filter(meeting=meeting, action="signin.sign_in").count() == audits + 2
+    mine = [e for e in Event.objects.filter(meeting=meeting, kind="signin.mine").order_by("seq")]
+    assert [e.member_id for e in mine][-2:] == [members[0].id, members[1].id]
+    assert mine[-1].seq == mine[-2].seq + 1 == Meeting.objects.get(pk=meeting.pk).last_seq
+
+
+def test_taps_before_the_window_opens_or_after_the_meeting_are_all_refused(hall, delivered):
+    meeting, members, operator, _ = hall
+    results = services.tap_many(meeting.id, [(members[0].id, "", ""), (members[1].id, "", "")])
+    assert [r.code for r in results] == ["signin_not_started"] * 2
+    services.open_window(meeting.id, operator)
+    Meeting.objects.filter(pk=meeting.pk).update(state=Meeting.State.CLOSED)
+    results = services.tap_many(meeting.id, [(members[0].id, "", ""), (None, "", "")])
+    assert [r.code for r in results] == ["meeting_closed", "not_bound"]
+    assert not SigninRecord.objects.filter(meeting=meeting).exists()
