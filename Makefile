@@ -26,6 +26,7 @@ run: setup
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest -q
 
+# One hall-wide event to N paired tablets (bench/fanout.py; bench/README.md): make fanout N=3000
 fanout: $(VENV)/.installed
 	$(BIN)/python -m bench.fanout --clients $(N)
 

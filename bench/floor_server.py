@@ -23,19 +23,18 @@ import argparse
 import asyncio
 import json
 import os
-import signal
-import sqlite3
 import sys
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
-from websockets.asyncio.server import broadcast, serve
+from websockets.asyncio.server import broadcast
 from websockets.exceptions import ConnectionClosed
 
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
-def dumps(obj):
-    # Same encoding as meeting.wire.dumps, so the frames have the same size.
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+from bench.common import add_floor_args, dumps, open_db_thread, serve_until_stopped  # noqa: E402
 
 
 class Floor:
@@ -43,20 +42,10 @@ class Floor:
         self.seq = 0
         self.display = {"mode": "welcome", "text": ""}
         self.open = set()
-        self.db_path = db_path
-        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="floor-db")
-        self.db = None
-        self.executor.submit(self._open_db).result()
+        self.executor, self.db = open_db_thread(
+            db_path, "CREATE TABLE IF NOT EXISTS event (seq INTEGER PRIMARY KEY, kind TEXT, data TEXT);")
 
     # ---- storage (on the one DB thread) ----------------------------------------------------
-
-    def _open_db(self):
-        self.db = sqlite3.connect(self.db_path, isolation_level=None, check_same_thread=False)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")
-        self.db.execute(
-            "CREATE TABLE IF NOT EXISTS event (seq INTEGER PRIMARY KEY, kind TEXT, data TEXT)"
-        )
 
     def _store(self, seq, data):
         self.db.execute("BEGIN IMMEDIATE")
@@ -120,25 +109,12 @@ class Floor:
 
 async def amain(args):
     db_path = args.db or os.path.join(tempfile.mkdtemp(prefix="floor-"), "floor.sqlite3")
-    floor = Floor(db_path)
-    stop = asyncio.get_running_loop().create_future()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        asyncio.get_running_loop().add_signal_handler(sig, lambda: stop.done() or stop.set_result(None))
-    async with serve(floor.handler, args.host, args.port, compression=None, max_size=2**20,
-                     backlog=args.backlog) as server:
-        port = server.sockets[0].getsockname()[1]
-        print(f"READY {port}", flush=True)
-        await stop
+    await serve_until_stopped(Floor(db_path).handler, args.host, args.port, args.backlog)
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--db", help="SQLite file for the events (default: a new temp file)")
-    parser.add_argument("--backlog", type=int, default=100,
-                        help="listen backlog (default 100, asyncio's own default)")
-    args = parser.parse_args(argv)
+    parser = argparse.ArgumentParser(prog="python -m bench.floor_server", description=__doc__.split("\n\n")[0])
+    args = add_floor_args(parser, port=8765).parse_args(argv)
     asyncio.run(amain(args))
     return 0
 

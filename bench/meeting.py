@@ -6,15 +6,16 @@ The scenario, played against Huitang and then, with the same clients and the sam
 the floor (bench/meeting_floor.py, a bare ``websockets`` server doing only the work no correct
 server can skip):
 
-1. **Prepare.** A fresh data directory (tests/hallserver.HallEnv): migrate, ``seed_demo --deputies
-   N --standing 45``. The bench makes an Ed25519 key per tablet and display; ONE ``manage.py shell``
-   bulk-creates the devices (tablets on the plenary's venue, each on a voting member's assigned
-   seat, raw 32-byte public keys) and binds each tablet to its seat's member (method ``demo``).
-   The operator's session cookie comes from HallEnv.staff_cookie(). Pairing over HTTP is not
-   what is measured.
+1. **Prepare** (bench/devices.py, shared with bench.fanout). A fresh data directory
+   (tests/hallserver.HallEnv): migrate, ``seed_demo --deputies N --standing 45``. The bench makes
+   an Ed25519 key per tablet and display; ONE ``manage.py shell`` bulk-creates the devices
+   (tablets on the plenary's venue, each on a voting member's assigned seat, raw 32-byte public
+   keys) and binds each tablet to its seat's member (method ``demo``). The operator's session
+   cookie comes from HallEnv.staff_cookie(). Pairing over HTTP is not what is measured.
 2. **Connect.** A console (operator session), then N tablets and D displays connect
    (``/ws/<kind>/<meeting>/?device=<id>``), each answers its challenge by signing
-   ``huitang-auth-v1\\n<device>\\n<meeting>\\n<nonce>`` and waits for its snapshot.
+   ``devices.crypto.auth_message`` (``huitang-auth-v1\\n<device>\\n<meeting>\\n<nonce>``) and
+   waits for its snapshot.
 3. **Sign in.** The console opens sign-in (``signin.open``); every tablet sends ``signin.tap`` at a
    random moment within ``--signin-spread`` seconds; the console waits until its attendance shows
    everyone present.
@@ -40,25 +41,15 @@ processes on the same SQLite database, tablets and displays split between them, 
 first.
 """
 
-import argparse
 import asyncio
-import base64
-import gc
 import json
-import math
-import multiprocessing as mp
 import os
 import random
 import secrets
-import shlex
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
-import traceback
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,11 +57,12 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.common import (  # noqa: E402
-    LoadMeter, ProcessSampler, fmt, machine_info, markdown_table, ms, raise_nofile_limit, ratio, summarize,
-    write_report,
+    Console, LoadMeter, ProcessSampler, Run, Target, WorkerPool, argument_parser, b64, busy_warning, command_line,
+    comparison_rows, connect_latencies, dumps, fmt, machine_line, markdown_table, ms, ms_summary, now_ns, publish,
+    query_sqlite, result_line, start_floor_process, stop_process, summarize,
 )
+from bench.devices import DeviceRecord, Swarm, device_specs, huitang_info, prepare_hall, start_daphnes  # noqa: E402
 
-now_ns = time.monotonic_ns
 CHOICES = ("for", "against", "abstain")
 PY_SPY = os.environ.get("PY_SPY", "/tmp/venv-tools/bin/py-spy")
 
@@ -85,74 +77,19 @@ TARGETS = {
 }
 
 
-def b64(raw):
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
-
-
-def dumps(obj):
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
-
-
-# ==== the devices' keys ========================================================================
-
-def make_keys(count):
-    """[(private raw 32 bytes, public raw 32 bytes)] made with cryptography's Ed25519."""
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-    from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
-
-    keys = []
-    for _ in range(count):
-        key = Ed25519PrivateKey.generate()
-        keys.append((key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption()),
-                     key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)))
-    return keys
-
-
 # ==== the client side (runs in worker processes) =============================================
 
-class PipeChannel:
-    """A multiprocessing Connection read from an asyncio loop (add_reader) into a queue."""
-
-    def __init__(self, conn, loop):
-        self.conn = conn
-        self.queue = asyncio.Queue()
-        loop.add_reader(conn.fileno(), self._readable)
-
-    def _readable(self):
-        try:
-            while self.conn.poll():
-                self.queue.put_nowait(self.conn.recv())
-        except (EOFError, OSError):
-            self.queue.put_nowait(("eof",))
-
-    def send(self, msg):
-        self.conn.send(msg)
-
-    async def recv(self):
-        return await self.queue.get()
-
-
-class Device:
-    """One simulated tablet or display, and everything it saw (times are monotonic ns)."""
+class MeetingDevice(DeviceRecord):
+    """One simulated tablet or display in the meeting, and everything it saw."""
 
     __slots__ = (
-        "kind", "url", "origin", "device_id", "meeting", "key", "ws", "t_start", "t_open", "t_snapshot",
-        "attempts", "errors", "closed", "last", "events", "gaps", "dups", "stray", "resyncs", "other",
+        "last", "events", "gaps", "dups", "stray", "resyncs", "other",
         "member", "t_tap", "t_tap_ack", "tap", "t_poll", "poll_id", "poll_dups", "choice", "t_ballot",
         "t_ack", "receipt", "ballot_error", "t_closed", "t_announced", "result", "progress",
     )
 
     def __init__(self, spec):
-        self.kind, self.url, self.origin = spec["kind"], spec["url"], spec["origin"]
-        self.device_id, self.meeting = spec["device"], spec["meeting"]
-        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-        self.key = Ed25519PrivateKey.from_private_bytes(spec["private"])
-        self.ws = None
-        self.t_start = self.t_open = self.t_snapshot = None
-        self.attempts = 0
-        self.errors = []
-        self.closed = None
+        super().__init__(spec)
         self.last = {}
         self.events = self.gaps = self.dups = self.stray = self.resyncs = self.other = self.progress = 0
         self.member = None
@@ -164,9 +101,7 @@ class Device:
 
     def export(self):
         return {
-            "kind": self.kind, "device": self.device_id, "member": self.member,
-            "t_start": self.t_start, "t_open": self.t_open, "t_snapshot": self.t_snapshot,
-            "attempts": self.attempts, "errors": self.errors[:3], "closed": self.closed,
+            **super().export(), "member": self.member,
             "events": self.events, "gaps": self.gaps, "dups": self.dups, "stray": self.stray,
             "resyncs": self.resyncs, "other": self.other, "progress": self.progress,
             "t_tap": self.t_tap, "t_tap_ack": self.t_tap_ack, "tap": self.tap,
@@ -177,75 +112,33 @@ class Device:
         }
 
 
-class Swarm:
-    """Many devices in one process: connect with bounded concurrency, then behave like tablets and
-    displays: tap to sign in when told, vote when a poll opens, record what arrives."""
+class MeetingSwarm(Swarm):
+    """The devices of one worker behave like tablets and displays: tap to sign in when told, vote
+    when a poll opens, record what arrives."""
+
+    record = MeetingDevice
 
     def __init__(self, specs, opts, channel):
-        self.devices = [Device(s) for s in specs]
-        self.opts = opts
-        self.channel = channel
-        self.rng = random.Random(opts["seed"])
-        self.tasks = []
-        self.connected = []
+        super().__init__(specs, opts, channel)
+        self.rng = random.Random(opts["seed"] * 1000 + opts["worker"])
         self.counts = {"tap": 0, "poll": 0, "ballot": 0, "ack": 0, "closed": 0, "announced": 0}
         self.expect = {}
-        self.settled = 0
-        self.all_settled = asyncio.Event()
 
-    # ---- connecting ----------------------------------------------------------------------------
-
-    async def connect_all(self):
-        from websockets.asyncio.client import connect
-
-        sem = asyncio.Semaphore(self.opts["concurrency"])
-        timeout = self.opts["open_timeout"]
-
-        async def one(dev):
-            async with sem:
-                dev.t_start = now_ns()
-                for attempt in range(self.opts["attempts"]):
-                    dev.attempts = attempt + 1
-                    ws = None
-                    try:
-                        ws = await connect(dev.url, origin=dev.origin, compression=None, ping_interval=None,
-                                           max_size=None, open_timeout=timeout, close_timeout=2)
-                        dev.t_open = now_ns()
-                        msg = json.loads(await asyncio.wait_for(ws.recv(), timeout))
-                        if msg.get("type") == "challenge":
-                            signed = f"huitang-auth-v1\n{dev.device_id}\n{dev.meeting}\n{msg['nonce']}".encode()
-                            await ws.send(dumps({"type": "auth", "signature": b64(dev.key.sign(signed)),
-                                                 "battery": 87, "charging": False}))
-                            msg = json.loads(await asyncio.wait_for(ws.recv(), timeout))
-                        if msg.get("type") != "snapshot":
-                            raise RuntimeError(f"expected a snapshot, got {str(msg)[:200]}")
-                        dev.t_snapshot = now_ns()
-                        self._take_snapshot(dev, msg)
-                        dev.ws = ws
-                        break
-                    except Exception as exc:  # noqa: BLE001 - every failure is reported
-                        dev.errors.append(f"{type(exc).__name__}: {exc}"[:300])
-                        if ws is not None:
-                            ws.transport.abort()
-                        await asyncio.sleep(0.5 * (attempt + 1))
-            self.settled += 1
-            if self.settled == len(self.devices):
-                self.all_settled.set()
-            if dev.ws is not None:
-                await self.listen(dev)
-
-        self.tasks = [asyncio.create_task(one(d)) for d in self.devices]
-        if not self.devices:
-            self.all_settled.set()
-        await self.all_settled.wait()
-        self.connected = [d for d in self.devices if d.ws is not None]
+    def after_connect(self):
         tablets = [d for d in self.connected if d.kind == "tablet"]
         displays = [d for d in self.connected if d.kind == "display"]
         self.expect = {"tap": len(tablets), "poll": len(tablets), "ack": len(tablets),
                        "closed": len(displays), "announced": len(displays)}
 
-    @staticmethod
-    def _take_snapshot(dev, msg):
+    def summary(self):
+        return {**super().summary(),
+                "unbound": sum(1 for d in self.connected if d.kind == "tablet" and d.member is None)}
+
+    def command(self, msg):
+        if msg[0] == "signin":
+            self.start_signin(msg[1])
+
+    def on_snapshot(self, dev, msg):
         dev.last = dict(msg.get("heads") or {})
         device = msg.get("device") or {}
         me = (msg.get("state") or {}).get("me") or {}
@@ -253,28 +146,17 @@ class Swarm:
 
     # ---- what arrives -----------------------------------------------------------------------------
 
-    async def listen(self, dev):
-        from websockets.exceptions import ConnectionClosed
-
-        loads = json.loads
-        try:
-            async for text in dev.ws:
-                t = now_ns()
-                msg = loads(text)
-                kind = msg.get("type")
-                if kind == "event":
-                    self.on_event(dev, msg, t)
-                elif kind == "ok" or kind == "error":
-                    self.on_reply(dev, msg, t)
-                elif kind == "snapshot":
-                    dev.resyncs += 1
-                    self._take_snapshot(dev, msg)
-                else:
-                    dev.other += 1
-        except ConnectionClosed as exc:
-            dev.closed = f"{exc.rcvd.code if exc.rcvd else None}"
-        except Exception as exc:  # noqa: BLE001
-            dev.errors.append(f"listen: {type(exc).__name__}: {exc}"[:300])
+    def on_message(self, dev, msg, t):
+        kind = msg.get("type")
+        if kind == "event":
+            self.on_event(dev, msg, t)
+        elif kind == "ok" or kind == "error":
+            self.on_reply(dev, msg, t)
+        elif kind == "snapshot":
+            dev.resyncs += 1
+            self.on_snapshot(dev, msg)
+        else:
+            dev.other += 1
 
     def on_event(self, dev, msg, t):
         seq, prev = msg.get("seq"), msg.get("prev") or {}
@@ -344,10 +226,7 @@ class Swarm:
         if not tablets:
             self.channel.send(("tap", 0, now_ns()))
         for dev in tablets:
-            loop.call_later(self.rng.uniform(0, spread), self._spawn, self._tap(dev))
-
-    def _spawn(self, coro):
-        self.tasks.append(asyncio.ensure_future(coro))
+            loop.call_later(self.rng.uniform(0, spread), self.spawn, self._tap(dev))
 
     async def _tap(self, dev):
         dev.t_tap = now_ns()
@@ -360,7 +239,7 @@ class Swarm:
         weights = self.opts["weights"]
         dev.choice = self.rng.choices(CHOICES, weights)[0]
         delay = self.rng.uniform(0, self.opts["vote_spread"])
-        asyncio.get_running_loop().call_later(delay, self._spawn, self._cast(dev))
+        asyncio.get_running_loop().call_later(delay, self.spawn, self._cast(dev))
 
     async def _cast(self, dev):
         from voting import canonical
@@ -377,179 +256,17 @@ class Swarm:
             dev.ballot_error = f"send: {type(exc).__name__}"
             dev.errors.append(f"ballot: {type(exc).__name__}: {exc}"[:300])
 
-    async def close_all(self):
-        for dev in self.devices:
-            if dev.ws is not None:
-                dev.ws.transport.abort()
-        for task in self.tasks:
-            task.cancel()
-        await asyncio.gather(*self.tasks, return_exceptions=True)
-
-
-async def _worker_async(conn, specs, opts):
-    loop = asyncio.get_running_loop()
-    channel = PipeChannel(conn, loop)
-    swarm = Swarm(specs, opts, channel)
-    channel.send(("ready", os.getpid()))
-    while True:
-        msg = await channel.recv()
-        if msg[0] == "connect":
-            await swarm.connect_all()
-            # The bench must not pause itself: after connecting, move every object out of the
-            # collector's reach and stop collecting (the records are a few MB).
-            gc.collect()
-            gc.freeze()
-            gc.disable()
-            devs = swarm.devices
-            channel.send(("connected", {
-                "ok": len(swarm.connected), "failed": len(devs) - len(swarm.connected),
-                "retried": sum(1 for d in devs if d.attempts > 1),
-                "unbound": sum(1 for d in swarm.connected if d.kind == "tablet" and d.member is None),
-                "t_last_snapshot": max((d.t_snapshot for d in devs if d.t_snapshot), default=None),
-                "errors": [e for d in devs for e in d.errors][:5],
-            }))
-        elif msg[0] == "signin":
-            swarm.start_signin(msg[1])
-        elif msg[0] == "finish":
-            channel.send(("records", [d.export() for d in swarm.devices]))
-            await swarm.close_all()
-            return
-        elif msg[0] == "eof":
-            await swarm.close_all()
-            return
-
-
-def worker_main(conn, specs, opts):
-    """Entry point of a client worker process."""
-    try:
-        asyncio.run(_worker_async(conn, specs, opts))
-    except Exception:
-        try:
-            conn.send(("crash", traceback.format_exc()))
-        except Exception:
-            pass
-        raise
-
-
-# ==== the console (main process) ===============================================================
-
-class Console:
-    """The operator's socket: requests with ids, its own view of the state, the gap rule."""
-
-    def __init__(self, url, origin, headers):
-        self.url, self.origin, self.headers = url, origin, headers
-        self.state = {}
-        self.last = {}
-        self.gaps = self.dups = self.presence = 0
-        self.futures = {}
-        self.waiters = []
-        self.next_id = 0
-        self.errors = []
-
-    async def connect(self, attempts=3):
-        from websockets.asyncio.client import connect
-
-        for attempt in range(attempts):
-            try:
-                self.ws = await connect(self.url, origin=self.origin, additional_headers=self.headers,
-                                        compression=None, ping_interval=None, max_size=None, open_timeout=60)
-                while True:
-                    msg = json.loads(await asyncio.wait_for(self.ws.recv(), 60))
-                    if msg.get("type") == "presence":
-                        continue
-                    if msg.get("type") != "snapshot":
-                        raise RuntimeError(f"console: expected a snapshot, got {str(msg)[:300]}")
-                    break
-                break
-            except Exception:
-                if attempt == attempts - 1:
-                    raise
-                await asyncio.sleep(1)
-        self.state = msg["state"]
-        self.last = dict(msg["heads"])
-        self.reader = asyncio.create_task(self._read())
-        return msg
-
-    async def _read(self):
-        async for text in self.ws:
-            t = now_ns()
-            msg = json.loads(text)
-            kind = msg.get("type")
-            if kind in ("ok", "error"):
-                fut = self.futures.pop(msg.get("id"), None)
-                if fut is not None and not fut.done():
-                    fut.set_result((t, msg))
-            elif kind == "event":
-                prev = msg.get("prev") or {}
-                views = [v for v in self.last if v in prev]
-                if any(msg["seq"] <= self.last[v] for v in views):
-                    self.dups += 1
-                    continue
-                for v in views:
-                    if prev[v] != self.last[v]:
-                        self.gaps += 1
-                    self.last[v] = msg["seq"]
-                self.state.update(msg.get("data") or {})
-                self._check_waiters(t)
-            elif kind == "snapshot":
-                self.state, self.last = msg["state"], dict(msg["heads"])
-                self._check_waiters(t)
-            elif kind == "presence":
-                self.presence += 1
-
-    def _check_waiters(self, t):
-        for pred, fut in list(self.waiters):
-            if not fut.done() and pred(self.state):
-                fut.set_result(t)
-                self.waiters.remove((pred, fut))
-
-    async def wait_state(self, pred, timeout):
-        """Monotonic ns when the console's state first satisfies ``pred`` (now if it already does)."""
-        if pred(self.state):
-            return now_ns()
-        fut = asyncio.get_running_loop().create_future()
-        self.waiters.append((pred, fut))
-        return await asyncio.wait_for(fut, timeout)
-
-    async def send(self, type_, **fields):
-        """Send a request; return (t_send, future of (t_reply, reply))."""
-        self.next_id += 1
-        rid = f"c{self.next_id}"
-        fut = asyncio.get_running_loop().create_future()
-        self.futures[rid] = fut
-        payload = dumps({"type": type_, "id": rid, **fields})
-        t = now_ns()
-        await self.ws.send(payload)
-        return t, fut
-
-    async def request(self, type_, timeout=60, **fields):
-        """Send and wait; return (t_send, t_reply, reply). A refusal is recorded and raised."""
-        t, fut = await self.send(type_, **fields)
-        t_reply, reply = await asyncio.wait_for(fut, timeout)
-        if reply.get("type") != "ok":
-            self.errors.append({"request": type_, "reply": reply})
-            raise RuntimeError(f"console {type_} refused: {reply}")
-        return t, t_reply, reply
-
-    async def close(self):
-        self.reader.cancel()
-        self.ws.transport.abort()
-
 
 # ==== one scenario against one target ===========================================================
 
-class Target:
-    """Where the clients connect, which processes serve them, and how to read what was stored."""
+class MeetingTarget(Target):
+    """A target, the meeting the scenario plays, and how to read what was stored."""
 
-    def __init__(self, name, pids, devices, console_url, console_origin, console_headers, meeting, item,
-                 entitled, stored, tallied, info=None, extra_pids=None):
-        self.name, self.pids, self.devices = name, pids, devices
-        self.console_url, self.console_origin, self.console_headers = console_url, console_origin, console_headers
+    def __init__(self, *args, meeting, item, entitled, stored, tallied, **kwargs):
+        super().__init__(*args, **kwargs)
         self.meeting, self.item, self.entitled = meeting, item, entitled
         self.stored = stored  # fn(poll id) -> number of ballot log rows in the database
         self.tallied = tallied  # fn(poll id) -> the stored result dict (or None)
-        self.info = info or {}
-        self.extra_pids = extra_pids or {}  # name -> pid (redis-server)
 
 
 class Profiler:
@@ -621,59 +338,13 @@ def aggregate_profile(path, top=25):
 
 async def measure(target, opts, log):
     """Play the meeting against ``target``; return the raw result (records, times, samples)."""
-    loop = asyncio.get_running_loop()
     specs = target.devices
-    nworkers = max(1, min(opts.workers, len(specs)))
-    slices = [specs[w::nworkers] for w in range(nworkers)]
-    ctx = mp.get_context("spawn")
     weights = [float(w) for w in opts.choice_weights.split(",")]
-    workers = []
-    for w, chunk in enumerate(slices):
-        parent_end, child_end = ctx.Pipe()
-        wopts = {"concurrency": max(1, math.ceil(opts.concurrency / nworkers)), "attempts": 3,
-                 "open_timeout": opts.open_timeout, "seed": opts.seed * 1000 + w, "weights": weights,
-                 "vote_spread": opts.vote_spread}
-        proc = ctx.Process(target=worker_main, args=(child_end, chunk, wopts), name=f"meeting-worker-{w}",
-                           daemon=True)
-        proc.start()
-        child_end.close()
-        workers.append({"proc": proc, "chan": PipeChannel(parent_end, loop), "n": len(chunk), "inbox": []})
-
-    async def expect(worker, kind, timeout):
-        for i, msg in enumerate(worker["inbox"]):
-            if msg[0] == kind:
-                return worker["inbox"].pop(i)
-        deadline = loop.time() + timeout
-        while True:
-            left = deadline - loop.time()
-            if left <= 0:
-                raise TimeoutError(f"{worker['proc'].name}: no {kind!r} within {timeout:.0f}s")
-            msg = await asyncio.wait_for(worker["chan"].recv(), left)
-            if msg[0] == kind:
-                return msg
-            if msg[0] == "crash":
-                raise RuntimeError(f"{worker['proc'].name} crashed:\n{msg[1]}")
-            if msg[0] == "eof":
-                raise RuntimeError(f"{worker['proc'].name} exited")
-            worker["inbox"].append(msg)
-
-    async def expect_all(kind, timeout, who=None):
-        """Each worker's message ``kind``; a worker that times out gives None (and a note)."""
-        out = []
-        for w in workers:
-            if who is not None and not who(w):
-                out.append(None)
-                continue
-            try:
-                out.append(await expect(w, kind, timeout))
-            except (TimeoutError, asyncio.TimeoutError) as exc:
-                notes.append(str(exc))
-                out.append(None)
-        return out
-
+    pool = WorkerPool(MeetingSwarm, specs, opts, "meeting", seed=opts.seed, weights=weights,
+                      vote_spread=opts.vote_spread)
     notes = []
     result = {"target": target.name, "server": dict(target.info), "tablets": sum(1 for s in specs if s["kind"] == "tablet"),
-              "displays": sum(1 for s in specs if s["kind"] == "display"), "workers": nworkers, "notes": notes}
+              "displays": sum(1 for s in specs if s["kind"] == "display"), "workers": len(pool), "notes": notes}
     samplers = {f"server{i}": ProcessSampler(pid).start() for i, pid in enumerate(target.pids)}
     for name, pid in target.extra_pids.items():
         samplers[name] = ProcessSampler(pid).start()
@@ -685,37 +356,26 @@ async def measure(target, opts, log):
     records = []
 
     def mark(name):
-        for s in samplers.values():
+        for s in (*samplers.values(), *pool.samplers):
             s.mark(name)
         load.mark(name)
         phases[name] = now_ns()
 
     try:
-        for w in workers:
-            w["pid"] = (await expect(w, "ready", 60))[1]
-            samplers[f"worker{len(samplers)}"] = w["sampler"] = ProcessSampler(w["pid"]).start()
-        load = LoadMeter([os.getpid(), *target.pids, *target.extra_pids.values(), *(w["pid"] for w in workers)])
+        await pool.start()
+        load = LoadMeter([os.getpid(), *target.pids, *target.extra_pids.values(), *pool.pids])
 
-        console = Console(target.console_url, target.console_origin, target.console_headers)
+        console = Console(target.console_url, target.origin, target.console_headers)
         await console.connect()
 
         # ---- 1. connect ----
         log(f"{target.name}: connecting {result['tablets']} tablets + {result['displays']} displays "
-            f"({nworkers} worker(s)) …")
+            f"({len(pool)} worker(s)) …")
         if profiler:
             profiler.start("connect")
         mark("connect_start")
-        for w in workers:
-            w["chan"].send(("connect",))
-        connected = [m[1] for m in await expect_all("connected", opts.connect_timeout) if m]
+        result["connect"] = await pool.connect(opts.connect_timeout, notes=notes)
         mark("connect_end")
-        last = [c["t_last_snapshot"] for c in connected if c["t_last_snapshot"]]
-        result["connect"] = {
-            "ok": sum(c["ok"] for c in connected), "failed": sum(c["failed"] for c in connected),
-            "retried": sum(c["retried"] for c in connected), "unbound": sum(c["unbound"] for c in connected),
-            "errors": [e for c in connected for e in c["errors"]][:10],
-            "all_s": ((max(last) if last else now_ns()) - phases["connect_start"]) / 1e9,
-        }
         log(f"{target.name}: {result['connect']['ok']} connected in {result['connect']['all_s']:.2f}s "
             f"({result['connect']['failed']} failed)")
         await asyncio.sleep(opts.settle)
@@ -725,9 +385,8 @@ async def measure(target, opts, log):
             profiler.start("signin")
         mark("signin_start")
         t_window, t_window_ok, _ = await console.request("signin.open")
-        for w in workers:
-            w["chan"].send(("signin", opts.signin_spread))
-        taps = await expect_all("tap", opts.signin_spread + opts.phase_timeout)
+        pool.send("signin", opts.signin_spread)
+        taps = await pool.expect_all("tap", opts.signin_spread + opts.phase_timeout, notes=notes)
         expected_present = result["connect"]["ok"] - result["displays"]
         try:
             t_present = await console.wait_state(
@@ -766,8 +425,8 @@ async def measure(target, opts, log):
         if open_reply.get("type") != "ok":
             console.errors.append({"request": "poll.open", "reply": open_reply})
             raise RuntimeError(f"poll.open refused: {open_reply}")
-        seen = await expect_all("poll", opts.phase_timeout)
-        acks = await expect_all("ack", opts.vote_spread + opts.phase_timeout)
+        seen = await pool.expect_all("poll", opts.phase_timeout, notes=notes)
+        acks = await pool.expect_all("ack", opts.vote_spread + opts.phase_timeout, notes=notes)
         mark("vote_end")
         result["vote"] = {
             "t_open": t_open, "open_ack_ms": ms(t_open_ok - t_open),
@@ -788,9 +447,9 @@ async def measure(target, opts, log):
         mark("close_start")
         t_close, t_close_ok, _ = await console.request("poll.close", poll=poll_id)
         t_announce, t_announce_ok, _ = await console.request("poll.announce", poll=poll_id)
-        has_displays = lambda w: any(s["kind"] == "display" for s in slices[workers.index(w)])  # noqa: E731
-        await expect_all("closed", opts.phase_timeout, who=has_displays)
-        await expect_all("announced", opts.phase_timeout, who=has_displays)
+        has_displays = lambda w: any(s["kind"] == "display" for s in w["specs"])  # noqa: E731
+        await pool.expect_all("closed", opts.phase_timeout, who=has_displays, notes=notes)
+        await pool.expect_all("announced", opts.phase_timeout, who=has_displays, notes=notes)
         mark("close_end")
         if profiler:
             profiler.stop()
@@ -800,10 +459,7 @@ async def measure(target, opts, log):
             "console_result": (console.state.get("poll") or {}).get("result"),
         }
         await asyncio.sleep(0.5)  # late duplicates would arrive now
-        for w in workers:
-            w["chan"].send(("finish",))
-        for w in workers:
-            records.extend((await expect(w, "records", 120))[1])
+        records = await pool.records()
         mark("end")
     finally:
         if profiler:
@@ -815,17 +471,13 @@ async def measure(target, opts, log):
                 pass
         for s in samplers.values():
             s.stop()
-        for w in workers:
-            w["proc"].join(10)
-            if w["proc"].is_alive():
-                w["proc"].kill()
-            loop.remove_reader(w["chan"].conn.fileno())
+        pool.close()
 
     result["console"] = {"gaps": console.gaps, "dups": console.dups, "presence_messages": console.presence,
                          "errors": console.errors}
     result["db"] = {"stored": target.stored(poll_id), "result": target.tallied(poll_id)}
     result["phases"] = {k: v for k, v in phases.items()}
-    result["cpu"] = cpu_report(samplers, target, workers)
+    result["cpu"] = cpu_report(samplers, pool)
     result["other_load"] = {p: load.others(f"{p}_start", f"{p}_end") for p in ("connect", "signin", "vote", "close")}
     result["other_load"]["run"] = load.others("connect_start", "close_end")
     if profiler:
@@ -835,11 +487,11 @@ async def measure(target, opts, log):
     return result
 
 
-def cpu_report(samplers, target, workers):
+def cpu_report(samplers, pool):
     phases = ("connect", "signin", "vote", "close")
     out = {"phases": {}}
     servers = [s for n, s in samplers.items() if n.startswith("server")]
-    bench = [w["sampler"] for w in workers if "sampler" in w] + [samplers["console"]]
+    bench = pool.samplers + [samplers["console"]]
     for p in phases:
         row = {}
         for label, group in (("server", servers), ("bench", bench), ("redis", [samplers["redis"]] if "redis" in samplers else [])):
@@ -864,26 +516,19 @@ def cpu_report(samplers, target, workers):
     return out
 
 
-def _ms_summary(values_ns):
-    return {k: (ms(v) if k != "n" and v is not None else v) for k, v in summarize(values_ns).items()}
-
-
 def analyse(records, result):
     """Latencies, and every count that must agree."""
     tablets = [r for r in records if r["kind"] == "tablet"]
     displays = [r for r in records if r["kind"] == "display"]
-    up = [r for r in records if r["t_snapshot"] is not None]
     t_open, t_close, t_announce = result["vote"]["t_open"], result["close"]["t_close"], result["close"]["t_announce"]
     out = {
-        "connect_latency_ms": _ms_summary([r["t_snapshot"] - r["t_start"] for r in up]),
-        "handshake_latency_ms": _ms_summary([r["t_open"] - r["t_start"] for r in up]),
-        "auth_to_snapshot_ms": _ms_summary([r["t_snapshot"] - r["t_open"] for r in up]),
-        "tap_latency_ms": _ms_summary([r["t_tap_ack"] - r["t_tap"] for r in tablets if r["t_tap_ack"] and r["t_tap"]]),
-        "vote_open_ms": _ms_summary([r["t_poll"] - t_open for r in tablets if r["t_poll"]]),
-        "ballot_ack_ms": _ms_summary([r["t_ack"] - r["t_ballot"] for r in tablets if r["t_ack"] and r["receipt"]]),
-        "display_closed_ms": _ms_summary([r["t_closed"] - t_close for r in displays if r["t_closed"]]),
-        "display_result_after_close_ms": _ms_summary([r["t_announced"] - t_close for r in displays if r["t_announced"]]),
-        "display_result_after_announce_ms": _ms_summary(
+        **connect_latencies(records),
+        "tap_latency_ms": ms_summary([r["t_tap_ack"] - r["t_tap"] for r in tablets if r["t_tap_ack"] and r["t_tap"]]),
+        "vote_open_ms": ms_summary([r["t_poll"] - t_open for r in tablets if r["t_poll"]]),
+        "ballot_ack_ms": ms_summary([r["t_ack"] - r["t_ballot"] for r in tablets if r["t_ack"] and r["receipt"]]),
+        "display_closed_ms": ms_summary([r["t_closed"] - t_close for r in displays if r["t_closed"]]),
+        "display_result_after_close_ms": ms_summary([r["t_announced"] - t_close for r in displays if r["t_announced"]]),
+        "display_result_after_announce_ms": ms_summary(
             [r["t_announced"] - t_announce for r in displays if r["t_announced"]]),
     }
     sent = [r for r in tablets if r["t_ballot"] is not None]
@@ -968,12 +613,8 @@ def headline(result):
         "connect_p99_ms": result["connect_latency_ms"]["p99"],
         "signin_all_acked_s": result["signin"]["all_acked_s"],
         "tap_p99_ms": result["tap_latency_ms"]["p99"],
-        "vote_open_p50_ms": result["vote_open_ms"]["p50"],
-        "vote_open_p99_ms": result["vote_open_ms"]["p99"],
-        "vote_open_max_ms": result["vote_open_ms"]["max"],
-        "ballot_ack_p50_ms": result["ballot_ack_ms"]["p50"],
-        "ballot_ack_p99_ms": result["ballot_ack_ms"]["p99"],
-        "ballot_ack_max_ms": result["ballot_ack_ms"]["max"],
+        **{f"{what}_{stat}_ms": result[f"{what}_ms"][stat]
+           for what in ("vote_open", "ballot_ack") for stat in ("p50", "p99", "max")},
         "close_ack_ms": result["close"]["close_ack_ms"],
         "result_on_displays_ms": result["display_result_after_close_ms"]["max"],
         "ballots": f"{c['sent']}/{c['acked']}/{c['stored']}/{c['tallied']}",
@@ -1019,7 +660,6 @@ ROWS = [
 ]
 TARGET_OF_ROW = {"connect_all_s": "≤ 10 s", "vote_open_p99_ms": "≤ 300 ms", "ballot_ack_p99_ms": "≤ 500 ms",
                  "result_on_displays_ms": "≤ 1,000 ms", "ballots": "all equal", "server_peak_rss_mib": "≤ 1,024 MiB"}
-BUSY_PERCENT = 15
 
 
 def verdicts(hl):
@@ -1038,31 +678,24 @@ def verdicts(hl):
 
 
 def render(report):
-    h, f = report["headline"].get("huitang"), report["headline"].get("floor")
-    o, m = report["options"], report["machine"]
-    rows = []
-    for label, key, unit, digits in ROWS:
-        a = h.get(key) if h else None
-        b = f.get(key) if f else None
-        numeric = isinstance(a, (int, float)) and isinstance(b, (int, float)) and not key.startswith("other_load")
-        verdict = ""
-        if key in TARGET_OF_ROW and h:
-            v = report["verdicts"]["huitang"].get("integrity" if key == "ballots" else key)
-            verdict = ("**pass**" if v and v["pass"] else "**FAIL**") if v else ""
-        rows.append([label, fmt(a, unit, digits), fmt(b, unit, digits), ratio(a, b) if numeric else "",
-                     TARGET_OF_ROW.get(key, ""), verdict])
+    o = report["options"]
+
+    def target_and_verdict(key):
+        v = (report["verdicts"].get("huitang") or {}).get("integrity" if key == "ballots" else key)
+        if key not in TARGET_OF_ROW or v is None:
+            return [TARGET_OF_ROW.get(key, ""), ""]
+        return [TARGET_OF_ROW[key], "**pass**" if v["pass"] else "**FAIL**"]
+
     mode = "scaled out: 2 daphne processes + Redis, one SQLite database" if o["redis"] else \
         "embedded default: 1 daphne process, SQLite, no Redis"
     lines = [
         f"## Meeting: {o['tablets']} tablets + {o['displays']} displays + 1 console ({mode})",
         "",
-        markdown_table(["", "Huitang", "floor", "ratio", "target", "Huitang"], rows),
+        markdown_table(["", "Huitang", "floor", "ratio", "target", "Huitang"],
+                       comparison_rows(report, ROWS, target_and_verdict)),
         "",
     ]
-    for name in ("huitang", "floor"):
-        r = report["results"].get(name)
-        if r is None:
-            continue
+    for name, r in report["results"].items():
         c, s = r["counts"], r["streams"]
         lines.append(
             f"- {name}: {r['connect']['ok']}/{r['tablets'] + r['displays']} devices connected "
@@ -1072,21 +705,16 @@ def render(report):
             f"{s['resyncs']} resyncs; events per tablet (median) {s['events_per_tablet']['p50']}, "
             f"vote-progress events per tablet ≤ {s['progress_events_per_tablet_max']}")
     lines += [
-        f"- machine: {m['nproc']} CPUs ({m['cpu_model']}), {m['memory_gib']} GiB, Python {m['python']}, "
-        f"websockets {m['packages'].get('websockets')}, daphne {m['packages'].get('daphne')}; "
-        f"load average at start {', '.join(f'{x:.2f}' for x in m['loadavg_at_start'])}",
+        machine_line(report["machine"]),
         f"- clients: {o['workers']} worker process(es), {o['concurrency']} connects in flight, sign-in taps over "
         f"{o['signin_spread']} s, ballots {o['vote_spread']} s after the poll reaches each tablet (uniform), "
         f"choices {o['choice_weights']} (for, against, abstain); floor "
         f"{'without' if o['floor_no_verify'] else 'with'} signature checks, "
         f"{'group commit' if o['floor_commit'] == 'group' else 'one commit per change'}",
         f"- command: `{report['command']}`",
-        f"- result: {'PASS (nothing lost or duplicated)' if not report['failures'] else 'FAIL: ' + '; '.join(report['failures'])}",
+        result_line(report, "PASS (nothing lost or duplicated)"),
+        *busy_warning(report),
     ]
-    busy = [n for n, hl in report["headline"].items() if hl and (hl["other_load_percent"] or 0) > BUSY_PERCENT]
-    if busy:
-        lines.append(f"- WARNING: other processes used more than {BUSY_PERCENT}% of a core during the "
-                     f"{' and '.join(busy)} run(s); those figures are disturbed")
     return "\n".join(lines)
 
 
@@ -1134,59 +762,6 @@ def update_docs(report, path):
 
 # ==== the servers ==============================================================================
 
-REGISTER_SCRIPT = r"""
-import base64, json
-from django.db import transaction
-from django.db.models import Count, Q
-from django.utils import timezone
-from devices.models import Binding, Device
-from meeting.models import AgendaItem, Meeting, Participant, SeatAssignment
-
-spec = json.load(open({path!r}))
-raw = lambda text: base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-m = (Meeting.objects.filter(kind="plenary")
-     .annotate(n=Count("participants", filter=Q(participants__role="voting"))).order_by("-n", "id").first())
-voting = set(Participant.objects.filter(meeting=m, role="voting").values_list("member_id", flat=True))
-seats = [(seat, member) for seat, member in SeatAssignment.objects.filter(meeting=m).order_by("seat_id")
-         .values_list("seat_id", "member_id") if member in voting]
-if len(seats) < len(spec["tablets"]):
-    raise SystemExit(f"only {{len(seats)}} seated voting members, {{len(spec['tablets'])}} tablets wanted")
-now = timezone.now()
-with transaction.atomic():
-    tablets = [Device(id=t["id"], kind="tablet", venue_id=m.venue_id, seat_id=seat, public_key=raw(t["public_key"]),
-                      name=f"bench {{i}}", presence_changed_at=now)
-               for i, (t, (seat, _member)) in enumerate(zip(spec["tablets"], seats))]
-    displays = [Device(id=d["id"], kind="display", venue_id=m.venue_id, public_key=raw(d["public_key"]),
-                       name=f"bench display {{i}}", presence_changed_at=now) for i, d in enumerate(spec["displays"])]
-    Device.objects.bulk_create(tablets + displays, batch_size=500)
-    Binding.objects.bulk_create([Binding(meeting=m, device_id=t.id, member_id=member, method="demo")
-                                 for t, (_seat, member) in zip(tablets, seats)], batch_size=500)
-item = (AgendaItem.objects.filter(meeting=m, kind="resolution", title__contains="预算").order_by("order").first()
-        or AgendaItem.objects.filter(meeting=m, kind="resolution").order_by("order").first())
-print("BENCH-REGISTERED " + json.dumps({{
-    "meeting": m.id, "title": m.title, "venue": m.venue_id, "entitled": len(voting), "item": item.id,
-    "agenda": [{{"id": a.id, "order": a.order, "title": a.title, "kind": a.kind}}
-               for a in AgendaItem.objects.filter(meeting=m).order_by("order")],
-    "tablets": [[str(t.id), member, seat] for t, (seat, member) in zip(tablets, seats)],
-}}, ensure_ascii=False))
-"""
-
-
-def _bench_hall_env_class():
-    from tests.hallserver import HallEnv
-
-    class BenchHallEnv(HallEnv):
-        debug = False
-
-        @property
-        def env(self):
-            env = super().env
-            env["HUITANG_DEBUG"] = "1" if self.debug else "0"
-            return env
-
-    return BenchHallEnv
-
-
 def start_redis(workdir):
     from tests.hallserver import free_port, wait_for_port
 
@@ -1204,70 +779,9 @@ def redis_binary():
     return os.environ.get("REDIS_SERVER", "/usr/bin/redis-server")
 
 
-class Prepared:
-    """The seeded database, the registered devices and everything both targets share."""
-
-    def __init__(self, env, reg, keys, cookie, prepare_s, redis_proc=None):
-        self.env, self.reg, self.keys, self.cookie, self.prepare_s = env, reg, keys, cookie, prepare_s
-        self.redis_proc = redis_proc
-
-
-def prepare(opts, workdir, log):
-    redis_proc, redis_url = (start_redis(workdir) if opts.redis else (None, ""))
-    env = _bench_hall_env_class()(Path(workdir) / "hall", redis_url=redis_url)
-    env.debug = opts.server_debug
-    t = time.monotonic()
-    log(f"prepare: migrate + seed_demo --deputies {opts.tablets} --standing 45 …")
-    env.prepare(deputies=opts.tablets, standing=45)
-    keys = make_keys(opts.tablets + opts.displays)
-    spec = {"tablets": [{"id": str(uuid.uuid4()), "public_key": b64(pub)} for _, pub in keys[:opts.tablets]],
-            "displays": [{"id": str(uuid.uuid4()), "public_key": b64(pub)} for _, pub in keys[opts.tablets:]]}
-    spec_path = Path(workdir) / "devices.json"
-    spec_path.write_text(json.dumps(spec), encoding="utf-8")
-    out = env.manage("shell", "-c", REGISTER_SCRIPT.format(path=str(spec_path)))
-    line = next((ln for ln in out.stdout.splitlines() if ln.startswith("BENCH-REGISTERED ")), None)
-    if line is None:
-        raise RuntimeError(f"registering the devices failed:\n{out.stdout}\n{out.stderr}")
-    reg = json.loads(line.split(" ", 1)[1])
-    reg["displays"] = [d["id"] for d in spec["displays"]]
-    cookie = env.staff_cookie("op-bench")
-    prepare_s = time.monotonic() - t
-    log(f"prepare: {prepare_s:.1f}s; meeting {reg['meeting']} ({reg['entitled']} entitled), "
-        f"{len(reg['tablets'])} tablets + {len(reg['displays'])} displays registered, budget item {reg['item']}")
-    return Prepared(env, reg, keys, cookie, prepare_s, redis_proc)
-
-
-def device_specs(prep, urls):
-    """One spec per device: ``urls`` is [(ws base, origin)], devices spread over them round-robin."""
-    reg, keys = prep.reg, prep.keys
-    specs = []
-    for i, (device, _member, _seat) in enumerate(reg["tablets"]):
-        base, origin = urls[i % len(urls)]
-        specs.append({"kind": "tablet", "device": device, "private": keys[i][0], "meeting": reg["meeting"],
-                      "url": f"{base}/ws/tablet/{reg['meeting']}/?device={device}", "origin": origin})
-    for j, device in enumerate(reg["displays"]):
-        base, origin = urls[j % len(urls)]
-        specs.append({"kind": "display", "device": device, "private": keys[len(reg["tablets"]) + j][0],
-                      "meeting": reg["meeting"], "url": f"{base}/ws/display/{reg['meeting']}/?device={device}",
-                      "origin": origin})
-    return specs
-
-
-def start_huitang(opts, prep, log):
-    from tests.hallserver import start_server
-
-    env, reg = prep.env, prep.reg
-    count = 2 if opts.redis else 1
-    servers = []
-    try:
-        for _ in range(count):
-            servers.append(start_server(env))
-    except Exception:
-        for s in servers:
-            s.stop()
-        raise
-    log(f"huitang: {count} daphne process(es) on ports {', '.join(str(s.port) for s in servers)}"
-        + (" with Redis" if opts.redis else ""))
+def start_huitang(opts, hall, redis_proc, log):
+    env, reg = hall.env, hall.reg
+    servers, stop = start_daphnes(hall, 2 if opts.redis else 1, log)
 
     def stored(poll_id):
         return env.query("select count(*) from voting_ballotentry where poll_id=?", (poll_id,))[0][0]
@@ -1277,192 +791,106 @@ def start_huitang(opts, prep, log):
         return json.loads(row[0][0]) if row and row[0][0] else None
 
     first = servers[0]
-    target = Target(
-        "huitang", [s.proc.pid for s in servers], device_specs(prep, [(s.ws_base, s.base) for s in servers]),
-        f"{first.ws_base}/ws/console/{reg['meeting']}/", first.base, {"Cookie": f"sessionid={prep.cookie}"},
-        reg["meeting"], reg["item"], reg["entitled"], stored, tallied,
-        info={"kind": "daphne", "processes": count, "redis": bool(opts.redis), "debug": opts.server_debug,
-              "prepare_s": prep.prepare_s, "meeting": reg["meeting"],
-              "logs": [str(env.var_dir / f"server-{s.port}.log") for s in servers]},
-        extra_pids={"redis": prep.redis_proc.pid} if prep.redis_proc else None,
+    target = MeetingTarget(
+        "huitang", [s.proc.pid for s in servers], device_specs(hall, [(s.ws_base, s.base) for s in servers]),
+        f"{first.ws_base}/ws/console/{reg['meeting']}/", first.base, {"Cookie": f"sessionid={hall.cookie}"},
+        info=huitang_info(hall, servers, redis=bool(opts.redis), debug=opts.server_debug),
+        extra_pids={"redis": redis_proc.pid} if redis_proc else None,
+        meeting=reg["meeting"], item=reg["item"], entitled=reg["entitled"], stored=stored, tallied=tallied,
     )
-
-    def stop():
-        for s in servers:
-            s.stop()
-
     return target, stop
 
 
-def start_floor(opts, prep, workdir, log):
-    reg = prep.reg
+def start_floor(opts, hall, workdir, log):
+    reg = hall.reg
     keys_path = Path(workdir) / "floor-keys.json"
-    devices = {device: {"kind": "tablet", "public_key": b64(prep.keys[i][1]), "member": member, "seat": seat}
+    devices = {device: {"kind": "tablet", "public_key": hall.public_key(i), "member": member, "seat": seat}
                for i, (device, member, seat) in enumerate(reg["tablets"])}
     for j, device in enumerate(reg["displays"]):
-        devices[device] = {"kind": "display", "public_key": b64(prep.keys[len(reg["tablets"]) + j][1])}
+        devices[device] = {"kind": "display", "public_key": hall.public_key(len(reg["tablets"]) + j)}
     keys_path.write_text(json.dumps({
         "meeting": {"id": reg["meeting"], "title": reg["title"], "agenda": reg["agenda"], "entitled": reg["entitled"]},
         "devices": devices}, ensure_ascii=False), encoding="utf-8")
     db_path = Path(workdir) / "floor.sqlite3"
-    cmd = [sys.executable, "-m", "bench.meeting_floor", "--port", "0", "--db", str(db_path), "--keys", str(keys_path)]
+    args = ["--db", str(db_path), "--keys", str(keys_path), "--commit", opts.floor_commit]
     if opts.floor_no_verify:
-        cmd.append("--no-verify")
-    cmd += ["--commit", opts.floor_commit]
+        args.append("--no-verify")
     if os.environ.get("MEETING_FLOOR_GC_LOG"):
-        cmd.append("--gc-log")
-    log("floor: starting bench.meeting_floor …")
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=None, text=True)
-    line = proc.stdout.readline()
-    if not line.startswith("READY "):
-        proc.kill()
-        raise RuntimeError(f"floor server did not start: {line!r}")
-    port = int(line.split()[1])
+        args.append("--gc-log")
+    proc, port, stop = start_floor_process("bench.meeting_floor", args, log)
     base, origin = f"ws://127.0.0.1:{port}", f"http://127.0.0.1:{port}"
 
-    def query(sql, params=()):
-        import sqlite3
-
-        con = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=10)
-        try:
-            return con.execute(sql, params).fetchall()
-        finally:
-            con.close()
-
     def stored(poll_id):
-        return query("select count(*) from ballot where poll=?", (poll_id,))[0][0]
+        return query_sqlite(db_path, "select count(*) from ballot where poll=?", (poll_id,))[0][0]
 
     def tallied(poll_id):
-        row = query("select result from poll where id=?", (poll_id,))
+        row = query_sqlite(db_path, "select result from poll where id=?", (poll_id,))
         return json.loads(row[0][0]) if row and row[0][0] else None
 
-    def stop():
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(5)
-
-    target = Target("floor", [proc.pid], device_specs(prep, [(base, origin)]), f"{base}/ws/console/{reg['meeting']}/",
-                    origin, {}, reg["meeting"], reg["item"], reg["entitled"], stored, tallied,
-                    info={"kind": "websockets.broadcast", "verify": not opts.floor_no_verify,
-                          "commit": opts.floor_commit})
+    target = MeetingTarget(
+        "floor", [proc.pid], device_specs(hall, [(base, origin)]), f"{base}/ws/console/{reg['meeting']}/", origin, {},
+        info={"kind": "websockets.broadcast", "verify": not opts.floor_no_verify, "commit": opts.floor_commit},
+        meeting=reg["meeting"], item=reg["item"], entitled=reg["entitled"], stored=stored, tallied=tallied,
+    )
     return target, stop
 
 
 # ==== main =====================================================================================
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(prog="python -m bench.meeting",
-                                description="A whole meeting at hall scale: Huitang vs a bare websockets floor.")
+    p = argument_parser("meeting", "A whole meeting at hall scale: Huitang vs a bare websockets floor.")
     p.add_argument("--tablets", type=int, default=3000, help="tablets, one per deputy (default 3000)")
-    p.add_argument("--displays", type=int, default=10, help="hall displays (default 10)")
-    p.add_argument("--workers", type=int, default=1, help="client processes (default 1; see docs/performance.md)")
-    p.add_argument("--concurrency", type=int, default=200, help="connects in flight (default 200)")
     p.add_argument("--signin-spread", type=float, default=5.0, help="taps spread over this many seconds (default 5)")
     p.add_argument("--vote-spread", type=float, default=3.0,
                    help="each tablet votes uniformly within this many seconds of seeing the poll (default 3)")
     p.add_argument("--choice-weights", default="80,15,5", help="for,against,abstain weights (default 80,15,5)")
     p.add_argument("--seed", type=int, default=1, help="random seed of the choices and timings (default 1)")
-    p.add_argument("--settle", type=float, default=1.0, help="pause between phases (default 1 s)")
     p.add_argument("--redis", action="store_true",
                    help="Huitang scaled out: redis-server + two daphne processes sharing the database")
-    p.add_argument("--open-timeout", type=float, default=60.0)
-    p.add_argument("--connect-timeout", type=float, default=300.0)
     p.add_argument("--phase-timeout", type=float, default=120.0)
-    p.add_argument("--skip-floor", action="store_true", help="measure Huitang only")
-    p.add_argument("--skip-huitang", action="store_true", help="measure the floor only")
     p.add_argument("--floor-no-verify", action="store_true", help="the floor skips signature checks")
     p.add_argument("--floor-commit", choices=("group", "each"), default="group",
                    help="the floor's commits: group (changes arriving during a commit share the next; default) "
                         "or each (one transaction per change)")
-    p.add_argument("--server-debug", action="store_true", help="run Huitang with HUITANG_DEBUG=1")
     p.add_argument("--profile", metavar="DIR", help="py-spy the (first) Huitang process, one raw profile per phase")
     p.add_argument("--profile-gil", action="store_true",
                    help="with --profile: sample only the thread holding the GIL (where the CPU goes) instead of "
                         "every thread, waiting ones included (where the time goes)")
     p.add_argument("--profile-rate", type=int, default=100, help="py-spy samples per second (default 100)")
-    p.add_argument("--json", metavar="PATH", help="also write the JSON report here")
-    p.add_argument("--results-dir", metavar="DIR", default=None, help="default bench/results/")
     p.add_argument("--update-docs", nargs="?", const=str(ROOT / "docs" / "performance.md"), default=None,
                    metavar="PATH", help="rewrite the generated block of docs/performance.md with this run")
-    p.add_argument("--keep", action="store_true", help="keep the temporary data directory")
-    p.add_argument("--quiet", action="store_true")
     return p.parse_args(argv)
 
 
 def run(opts, command=None):
-    nofile = raise_nofile_limit()
-    t0 = time.monotonic()
-
-    def log(msg):
-        if not opts.quiet:
-            print(f"[meeting {time.monotonic() - t0:6.1f}s] {msg}", file=sys.stderr, flush=True)
-
-    devices = opts.tablets + opts.displays
-    if nofile[0] < devices + 256:
-        raise RuntimeError(f"open-file limit {nofile[0]} is below the {devices + 256} this process may need")
-    workdir = tempfile.mkdtemp(prefix="huitang-meeting-")
-    report = {
-        "bench": "meeting", "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "command": command or "python -m bench.meeting " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
-        "options": dict(vars(opts)), "machine": machine_info(), "results": {}, "headline": {}, "verdicts": {}, "errors": {},
-    }
-    prep = None
-    try:
-        prep = prepare(opts, workdir, log)
-        plan = []
-        if not opts.skip_huitang:
-            plan.append(("huitang", lambda: start_huitang(opts, prep, log)))
-        if not opts.skip_floor:
-            plan.append(("floor", lambda: start_floor(opts, prep, workdir, log)))
-        for name, start in plan:
-            target, stop = start()
-            try:
-                result = asyncio.run(measure(target, opts, log))
-            except Exception as exc:  # noqa: BLE001 - the run is reported as failed, with why
-                log(f"{name}: the scenario did not complete: {type(exc).__name__}: {exc}")
-                report["errors"][name] = traceback.format_exc()
-                continue
-            finally:
-                stop()
-            report["results"][name] = result
-            hl = report["headline"][name] = headline(result)
-            report["verdicts"][name] = verdicts(hl)
-            log(f"{name}: vote-open p99 {fmt(hl['vote_open_p99_ms'], ' ms')}, ballot ack p99 "
-                f"{fmt(hl['ballot_ack_p99_ms'], ' ms')}, result on displays {fmt(hl['result_on_displays_ms'], ' ms')}, "
-                f"ballots {hl['ballots']}")
-    finally:
-        if prep is not None and prep.redis_proc is not None:
-            prep.redis_proc.terminate()
-            try:
-                prep.redis_proc.wait(10)
-            except subprocess.TimeoutExpired:
-                prep.redis_proc.kill()
-        if opts.keep:
-            log(f"data kept in {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
-    report["failures"] = [f for r in report["results"].values() for f in failures(r)]
-    report["failures"] += [f"{name}: the scenario did not complete: {tb.strip().splitlines()[-1]}"
-                           for name, tb in report["errors"].items()]
-    report["markdown"] = render(report)
-    return report
+    with Run("meeting", opts, opts.tablets + opts.displays, command) as bench:
+        report = bench.report
+        report["verdicts"] = {}
+        redis_proc, redis_url = start_redis(bench.workdir) if opts.redis else (None, "")
+        try:
+            hall = prepare_hall(opts.tablets, opts.displays, bench.workdir, bench.log, debug=opts.server_debug,
+                                redis_url=redis_url)
+            starts = {"huitang": lambda: start_huitang(opts, hall, redis_proc, bench.log),
+                      "floor": lambda: start_floor(opts, hall, bench.workdir, bench.log)}
+            for name, result in bench.targets(starts, lambda target: measure(target, opts, bench.log)):
+                hl = report["headline"][name] = headline(result)
+                report["verdicts"][name] = verdicts(hl)
+                bench.log(f"{name}: vote-open p99 {fmt(hl['vote_open_p99_ms'], ' ms')}, ballot ack p99 "
+                          f"{fmt(hl['ballot_ack_p99_ms'], ' ms')}, result on displays "
+                          f"{fmt(hl['result_on_displays_ms'], ' ms')}, ballots {hl['ballots']}")
+        finally:
+            if redis_proc is not None:
+                stop_process(redis_proc)
+    return bench.conclude(failures, render)
 
 
 def main(argv=None):
     opts = parse_args(argv)
-    command = "python -m bench.meeting " + " ".join(shlex.quote(a) for a in (sys.argv[1:] if argv is None else argv))
-    report = run(opts, command)
-    name = "meeting-redis" if opts.redis else "meeting"
-    paths = write_report(name, report, report["markdown"], opts.json, opts.results_dir)
+    report = run(opts, command_line("meeting", argv))
     if opts.update_docs:
         update_docs(report, opts.update_docs)
-    print(report["markdown"])
-    print(f"\nwritten: {paths['json']} and {paths['md']}" + (f"; updated {opts.update_docs}" if opts.update_docs else ""))
-    return 1 if report["failures"] else 0
+    return publish("meeting-redis" if opts.redis else "meeting", report, opts,
+                   f"; updated {opts.update_docs}" if opts.update_docs else "")
 
 
 if __name__ == "__main__":

@@ -34,46 +34,40 @@ prints ``READY <port>`` on stdout once it listens.
 
 import argparse
 import asyncio
-import base64
 import json
 import os
 import secrets
-import signal
 import sqlite3
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from websockets.asyncio.server import broadcast, serve
+from websockets.asyncio.server import broadcast
 from websockets.exceptions import ConnectionClosed
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.common import add_floor_args, b64, b64decode, dumps, open_db_thread, serve_until_stopped  # noqa: E402
+from devices.crypto import auth_message  # noqa: E402  (pure: no Django; what the devices sign on connect)
 from voting import canonical  # noqa: E402  (pure: no Django; the bytes the tablets sign)
 
 COALESCE_SECONDS = 0.3
 AUTH_TIMEOUT = 15
 CHOICES = ("for", "against", "abstain")
-
-
-def dumps(obj):
-    # Same encoding as meeting.wire.dumps, so the frames have comparable sizes.
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
-
-
-def b64decode(text):
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def b64encode(raw):
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+SCHEMA = """
+    CREATE TABLE IF NOT EXISTS signin (member INTEGER PRIMARY KEY, at REAL, device TEXT, place TEXT);
+    CREATE TABLE IF NOT EXISTS poll (id INTEGER PRIMARY KEY, title TEXT, item INTEGER, state TEXT,
+        anonymous INTEGER, log_head TEXT, log_length INTEGER, result TEXT);
+    CREATE TABLE IF NOT EXISTS ballot (poll INTEGER, position INTEGER, choice TEXT, secret_hash TEXT,
+        prev_hash TEXT, entry_hash TEXT, PRIMARY KEY (poll, position), UNIQUE (poll, secret_hash));
+    CREATE TABLE IF NOT EXISTS meeting (id INTEGER PRIMARY KEY, state TEXT, current_item INTEGER);
+"""
 
 
 class Refused(Exception):
@@ -121,25 +115,9 @@ class Floor:
         self.shown_poll = None
         self.dirty = set()  # coalesced summaries waiting: "attendance", ("progress", poll)
         # Storage: one thread, one connection, every write its own transaction.
-        self.db_path = db_path
-        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="floor-db")
-        self.db = None
-        self.executor.submit(self._open_db).result()
+        self.executor, self.db = open_db_thread(db_path, SCHEMA)
 
     # ---- storage (on the one DB thread) ----------------------------------------------------
-
-    def _open_db(self):
-        self.db = sqlite3.connect(self.db_path, isolation_level=None, check_same_thread=False)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")
-        self.db.executescript("""
-            CREATE TABLE IF NOT EXISTS signin (member INTEGER PRIMARY KEY, at REAL, device TEXT, place TEXT);
-            CREATE TABLE IF NOT EXISTS poll (id INTEGER PRIMARY KEY, title TEXT, item INTEGER, state TEXT,
-                anonymous INTEGER, log_head TEXT, log_length INTEGER, result TEXT);
-            CREATE TABLE IF NOT EXISTS ballot (poll INTEGER, position INTEGER, choice TEXT, secret_hash TEXT,
-                prev_hash TEXT, entry_hash TEXT, PRIMARY KEY (poll, position), UNIQUE (poll, secret_hash));
-            CREATE TABLE IF NOT EXISTS meeting (id INTEGER PRIMARY KEY, state TEXT, current_item INTEGER);
-        """)
 
     def _tx(self, statements):
         self.db.execute("BEGIN IMMEDIATE")
@@ -361,7 +339,7 @@ class Floor:
         if spec is None or spec["kind"] != client.view:
             await self.refuse(client.ws, "unknown_device" if spec is None else "wrong_role")
             return False
-        nonce = b64encode(secrets.token_bytes(32))
+        nonce = b64(secrets.token_bytes(32))
         await client.ws.send(dumps({"type": "challenge", "nonce": nonce, "meeting": self.meeting_id}))
         try:
             answer = json.loads(await asyncio.wait_for(client.ws.recv(), AUTH_TIMEOUT))
@@ -369,7 +347,7 @@ class Floor:
             await self.refuse(client.ws, "auth_timeout")
             return False
         if self.verify:
-            message = f"huitang-auth-v1\n{device}\n{self.meeting_id}\n{nonce}".encode()
+            message = auth_message(device, self.meeting_id, nonce)
             try:
                 spec["key"].verify(b64decode(str(answer.get("signature", ""))), message)
             except (InvalidSignature, ValueError):
@@ -618,22 +596,12 @@ async def amain(args):
     spec = json.loads(Path(args.keys).read_text(encoding="utf-8"))
     floor = Floor(db_path, spec["devices"], spec["meeting"], verify=not args.no_verify,
                   group_commit=args.commit == "group")
-    loop = asyncio.get_running_loop()
-    stop = loop.create_future()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, lambda: stop.done() or stop.set_result(None))
-    async with serve(floor.handler, args.host, args.port, compression=None, max_size=2**20,
-                     backlog=args.backlog) as server:
-        port = server.sockets[0].getsockname()[1]
-        print(f"READY {port}", flush=True)
-        await stop
+    await serve_until_stopped(floor.handler, args.host, args.port, args.backlog)
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m bench.meeting_floor", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8766)
-    parser.add_argument("--db", help="SQLite file (default: a new temp file)")
+    add_floor_args(parser, port=8766)
     parser.add_argument("--keys", required=True,
                         help='JSON {"meeting": {id, title, agenda, entitled}, "devices": {id: {kind, public_key, '
                              'member, seat}}}')
@@ -644,7 +612,6 @@ def main(argv=None):
     parser.add_argument("--default-gc", action="store_true",
                         help="keep Python's collector thresholds (default: Huitang's, from config/asgi.py)")
     parser.add_argument("--gc-log", action="store_true", help="print garbage collections longer than 20 ms")
-    parser.add_argument("--backlog", type=int, default=100, help="listen backlog (default 100, asyncio's)")
     args = parser.parse_args(argv)
     asyncio.run(amain(args))
     return 0

@@ -6,32 +6,19 @@ figure of the report must be there. The real run (3,000 tablets) is `make bench`
 are never asserted by a test.
 """
 
-import json
-import subprocess
-import sys
-
-from tests.hallserver import ROOT
+from tests.bench.runner import run_bench
 
 TABLETS, DISPLAYS = 200, 2
 
 
 def test_meeting_bench_small_hall(tmp_path):
-    report_path = tmp_path / "meeting.json"
-    run = subprocess.run(
-        [sys.executable, "-m", "bench.meeting", "--tablets", str(TABLETS), "--displays", str(DISPLAYS),
-         "--signin-spread", "1", "--vote-spread", "1", "--settle", "0.3", "--quiet",
-         "--json", str(report_path), "--results-dir", str(tmp_path)],
-        cwd=ROOT, capture_output=True, text=True, timeout=180,
-    )
-    assert run.returncode == 0, f"bench failed:\n{run.stdout}\n{run.stderr[-4000:]}"
-    report = json.loads(report_path.read_text(encoding="utf-8"))
-    assert report["failures"] == []
-    assert report["machine"]["nproc"] >= 1 and report["machine"]["python"]
-    assert report["command"].startswith("python -m bench.meeting --tablets 200")
-    assert list(report["results"]) == ["huitang", "floor"]
+    run, report = run_bench("meeting", tmp_path, "--tablets", TABLETS, "--displays", DISPLAYS,
+                            "--signin-spread", 1, "--vote-spread", 1, "--settle", 0.3, timeout=180)
 
     for name, result in report["results"].items():
         counts = result["counts"]
+        # Both servers challenge every device, and every device answered with its key.
+        assert result["connect"]["challenged"] == TABLETS + DISPLAYS, (name, result["connect"])
         # Nothing lost, nothing duplicated: every tablet's ballot sent, acknowledged with a receipt,
         # stored in the ballot log and counted in the result, choice by choice.
         assert counts["connected_tablets"] == TABLETS, name
