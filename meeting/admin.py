@@ -1,8 +1,10 @@
 """The admin site for the congress's records: bodies, rosters, halls and seat maps, meetings.
 
 The meeting's live state (state, current item, what the displays show) and the event stream and
-audit log are read-only here: they change only through the console's services, which publish an
-event and write the audit log; an edit in the admin would do neither.
+audit log are read-only here: they change only through the console's services. Every other edit
+made here (agenda, titles, participants, seats, members, venues…) reaches connected tablets,
+displays and consoles as a ``meeting.refresh`` event and is written to the audit log, in the
+admin's own transaction (RefreshingAdminMixin, meeting/admin_refresh.py).
 """
 
 from django.contrib import admin
@@ -13,6 +15,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from .admin_import import ImportAdminMixin
+from .admin_refresh import RefreshingAdminMixin
 from .models import (
     AgendaItem, AuditEntry, Body, BodyMembership, Delegation, Event, Meeting, Member, Notice, Participant,
     Seat, SeatAssignment, SubVenue, Venue, Zone,
@@ -75,7 +78,7 @@ class MemberBodiesInline(admin.TabularInline):
 
 
 @admin.register(Body)
-class BodyAdmin(admin.ModelAdmin):
+class BodyAdmin(RefreshingAdminMixin, admin.ModelAdmin):
     list_display = ["name", "kind", "term", "parent", "member_count"]
     list_filter = ["kind", "term"]
     list_select_related = ["parent"]
@@ -102,7 +105,7 @@ class BodyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Delegation)
-class DelegationAdmin(admin.ModelAdmin):
+class DelegationAdmin(RefreshingAdminMixin, admin.ModelAdmin):
     list_display = ["name", "body", "order", "member_count"]
     list_filter = ["body"]
     list_select_related = ["body"]
@@ -114,7 +117,7 @@ class DelegationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Member)
-class MemberAdmin(ImportAdminMixin, admin.ModelAdmin):
+class MemberAdmin(RefreshingAdminMixin, ImportAdminMixin, admin.ModelAdmin):
     importer = "roster"
     list_display = ["member_number", "name", "kind", "gender", "delegation", "organisation", "is_active"]
     list_filter = ["kind", "gender", "is_active", "delegation"]
@@ -125,7 +128,7 @@ class MemberAdmin(ImportAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(BodyMembership)
-class BodyMembershipAdmin(admin.ModelAdmin):
+class BodyMembershipAdmin(RefreshingAdminMixin, admin.ModelAdmin):
     list_display = ["member", "body", "title"]
     list_filter = ["body", "title"]
     list_select_related = ["member", "body"]
@@ -143,7 +146,7 @@ class ZoneInline(admin.TabularInline):
 
 
 @admin.register(Venue)
-class VenueAdmin(admin.ModelAdmin):
+class VenueAdmin(RefreshingAdminMixin, admin.ModelAdmin):
     list_display = ["name", "parent", "width", "height", "seat_count"]
     list_select_related = ["parent"]
     search_fields = ["name", "address"]
@@ -155,7 +158,7 @@ class VenueAdmin(admin.ModelAdmin):
 
 
 @admin.register(Zone)
-class ZoneAdmin(admin.ModelAdmin):
+class ZoneAdmin(RefreshingAdminMixin, admin.ModelAdmin):
     list_display = ["name", "venue", "kind", "order", "seat_count"]
     list_filter = ["kind", "venue"]
     list_select_related = ["venue"]
@@ -167,7 +170,7 @@ class ZoneAdmin(admin.ModelAdmin):
 
 
 @admin.register(Seat)
-class SeatAdmin(ImportAdminMixin, admin.ModelAdmin):
+class SeatAdmin(RefreshingAdminMixin, ImportAdminMixin, admin.ModelAdmin):
     importer = "seatmap"
     list_display = ["label", "venue", "zone", "row", "number", "x", "y"]
     list_filter = ["venue", "zone__kind"]
@@ -201,7 +204,7 @@ class SubVenueInline(admin.TabularInline):
 
 
 @admin.register(Meeting)
-class MeetingAdmin(admin.ModelAdmin):
+class MeetingAdmin(RefreshingAdminMixin, admin.ModelAdmin):
     list_display = ["title", "body", "kind", "venue", "starts_at", "state", "participant_count", "links"]
     list_filter = ["kind", "state", "body"]
     list_select_related = ["body", "venue"]
@@ -209,6 +212,7 @@ class MeetingAdmin(admin.ModelAdmin):
     date_hierarchy = "starts_at"
     readonly_fields = ["state", "current_item", "display", "links"]
     inlines = [AgendaItemInline, SubVenueInline]
+    live_fields = ("state", "current_item", "display", "last_seq")
     participant_count = _count_column("n_participants", _("参会人数"))
 
     def get_queryset(self, request):
@@ -227,7 +231,7 @@ class MeetingAdmin(admin.ModelAdmin):
 
 
 @admin.register(Participant)
-class ParticipantAdmin(admin.ModelAdmin):
+class ParticipantAdmin(RefreshingAdminMixin, admin.ModelAdmin):
     list_display = ["member", "delegation", "meeting", "role"]
     list_filter = ["meeting", "role", "member__kind"]
     list_select_related = ["member", "member__delegation", "meeting"]
@@ -241,7 +245,7 @@ class ParticipantAdmin(admin.ModelAdmin):
 
 
 @admin.register(AgendaItem)
-class AgendaItemAdmin(admin.ModelAdmin):
+class AgendaItemAdmin(RefreshingAdminMixin, admin.ModelAdmin):
     list_display = ["order", "title", "kind", "meeting"]
     list_display_links = ["title"]
     list_filter = ["meeting", "kind"]
@@ -250,7 +254,7 @@ class AgendaItemAdmin(admin.ModelAdmin):
 
 
 @admin.register(SeatAssignment)
-class SeatAssignmentAdmin(ImportAdminMixin, admin.ModelAdmin):
+class SeatAssignmentAdmin(RefreshingAdminMixin, ImportAdminMixin, admin.ModelAdmin):
     importer = "assignments"
     list_display = ["seat", "member", "delegation", "meeting"]
     list_filter = ["meeting", "seat__zone__kind"]
@@ -265,7 +269,7 @@ class SeatAssignmentAdmin(ImportAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(SubVenue)
-class SubVenueAdmin(admin.ModelAdmin):
+class SubVenueAdmin(RefreshingAdminMixin, admin.ModelAdmin):
     list_display = ["venue", "meeting", "video_room_url", "note"]
     list_filter = ["meeting"]
     list_select_related = ["venue", "meeting"]

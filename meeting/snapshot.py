@@ -38,9 +38,7 @@ def _shared_state(meeting, view):
     cached = _shared_cache.get((meeting.id, view))
     if cached is not None and cached[0] == meeting.last_seq:
         return cached[1]
-    shared = {}
-    for part in _parts:
-        shared.update(part(meeting, view))
+    shared = build_shared_state(meeting, view)
     _shared_cache[(meeting.id, view)] = (meeting.last_seq, shared)
     return shared
 
@@ -74,6 +72,26 @@ def build_snapshots(meeting_id, view, member_ids):
 
 def build_snapshot(meeting_id, view, member_id=None):
     return build_snapshots(meeting_id, view, [member_id])[0]
+
+
+def build_shared_state(meeting, view):
+    """A view's shared state built afresh from the registered parts, never from the cache (for
+    meeting.refresh, which must see the records as they are, not as of the stream position)."""
+    shared = {}
+    for part in _parts:
+        shared.update(part(meeting, view))
+    return shared
+
+
+def build_personal_states(meeting, member_ids, shared):
+    """{member id: the keys only that member's tablet sees}, from the registered personal parts;
+    ``shared`` is the tablet view's shared state."""
+    personal = {m: {} for m in member_ids}
+    if personal:
+        for part in _personal_parts:
+            for member_id, keys in part(meeting, list(personal), shared).items():
+                personal[member_id].update(keys)
+    return personal
 
 
 def apply_event(state, event_data):

@@ -4,10 +4,10 @@ A member already seated at this meeting is moved to the seat the file gives. A s
 someone else stays theirs, unless the same file moves that person too, so swaps work in one go.
 """
 
-from django.db import transaction
 from django.utils.translation import gettext as _, gettext_lazy
 
 from ..models import AuditEntry, Member, Participant, SeatAssignment
+from ..refresh import refreshing
 from .plan import (
     CREATE, UNCHANGED, UPDATE, Item, Plan, PlanHasErrors, check_length, column_name, file_error_plan,
     header_errors, in_chunks,
@@ -103,7 +103,9 @@ def apply(plan, actor=None):
         raise PlanHasErrors(plan.errors)
     meeting = plan.target
     changing = [item for item in plan.items if item.action != UNCHANGED]
-    with transaction.atomic():
+    # Connected tablets and the hall's screens are told of the new seats (meeting.refresh).
+    with refreshing("import.assignments") as refresh:
+        refresh.capture([meeting.id])
         # Free every seat being vacated first, so a swap never trips the one-seat-per-member rule.
         moving = [item.data["member_id"] for item in changing if item.action == UPDATE]
         for chunk in in_chunks(moving):

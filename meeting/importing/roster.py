@@ -9,10 +9,10 @@ sheet never wipes phone numbers.
 
 import re
 
-from django.db import transaction
 from django.utils.translation import gettext as _, gettext_lazy
 
 from ..models import AuditEntry, Body, BodyMembership, Delegation, Member
+from ..refresh import meetings_of_members, refreshing
 from .plan import (
     CREATE, UNCHANGED, UPDATE, Item, Plan, PlanHasErrors, check_length, column_name, file_error_plan,
     header_errors, in_chunks,
@@ -182,10 +182,13 @@ def apply(plan, actor=None):
     if plan.errors:
         raise PlanHasErrors(plan.errors)
     body = plan.target
-    with transaction.atomic():
+    creates = [item for item in plan.items if item.action == CREATE]
+    updates = [item for item in plan.items if item.action == UPDATE]
+    # An updated name or delegation shows on the member's tablet in every meeting not closed where
+    # they take part (meeting.refresh); new members take part in none yet.
+    with refreshing("import.roster") as refresh:
+        refresh.capture(meetings_of_members({item.data["member_id"] for item in updates}))
         delegations = _ensure_delegations(body, plan)
-        creates = [item for item in plan.items if item.action == CREATE]
-        updates = [item for item in plan.items if item.action == UPDATE]
         Member.objects.bulk_create([
             Member(member_number=item.data["member_number"], delegation=delegations.get(item.data["delegation"]),
                    **item.data["person"])

@@ -7,10 +7,10 @@ is an error, because moving a seat that meetings have assigned is a change to ma
 import math
 import re
 
-from django.db import transaction
 from django.utils.translation import gettext as _, gettext_lazy
 
 from ..models import AuditEntry, Seat, Venue, Zone
+from ..refresh import meetings_of_venues, refreshing
 from .plan import CREATE, Item, Plan, PlanHasErrors, check_length, column_name, file_error_plan, header_errors
 from .reader import Column, ImportFileError, plain, read_sheet
 
@@ -177,7 +177,11 @@ def apply(plan, actor=None):
     if plan.errors:
         raise PlanHasErrors(plan.errors)
     venue = plan.target
-    with transaction.atomic():
+    # New seats are nobody's yet, so no meeting's state changes today; the refresh keeps that an
+    # outcome, not an assumption (it publishes nothing when nothing changed).
+    with refreshing("import.seatmap") as refresh:
+        if venue.pk:
+            refresh.capture(meetings_of_venues({venue.pk}))
         if not venue.pk:
             venue.save()
         zones = {z.name: z for z in venue.zones.all()}
