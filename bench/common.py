@@ -197,19 +197,56 @@ def cpu_seconds(pid):
         return None
 
 
+def tree_cpu_seconds(pid):
+    """CPU seconds of a process and all its descendants, live or already reaped (PostgreSQL: the
+    postmaster and its backends, which come and go); None if the process is gone. Tick resolution
+    (psutil), which is enough for a database server's share of a phase."""
+    try:
+        root = psutil.Process(pid)
+        t = root.cpu_times()
+        total = t.user + t.system + t.children_user + t.children_system
+        for child in root.children(recursive=True):
+            try:
+                c = child.cpu_times()
+            except psutil.Error:
+                continue
+            total += c.user + c.system
+        return total
+    except psutil.Error:
+        return None
+
+
+def tree_rss_bytes(pid):
+    """The resident sets of a process and its descendants, summed (shared memory counted in each)."""
+    try:
+        root = psutil.Process(pid)
+        total = root.memory_info().rss
+        for child in root.children(recursive=True):
+            try:
+                total += child.memory_info().rss
+            except psutil.Error:
+                continue
+        return total
+    except psutil.Error:
+        return None
+
+
 class ProcessSampler:
     """Samples a process's CPU and RSS every ``interval`` seconds on a thread.
 
     ``mark(name)`` records the process's CPU seconds and the time at a phase boundary, so the
     report can say how much CPU each phase took. The sampler keeps the peak RSS it saw and the
     kernel's own high-water mark (VmHWM), which catches peaks between samples.
+
+    ``tree``: the process and all its descendants (a PostgreSQL cluster), CPU and RSS summed.
     """
 
-    def __init__(self, pid, interval=0.1):
+    def __init__(self, pid, interval=0.1, tree=False):
         self.pid = pid
         self.interval = interval
+        self.tree = tree
         self.proc = psutil.Process(pid)
-        self.clock = process_cpu_clock(pid)
+        self.clock = None if tree else process_cpu_clock(pid)
         self.samples = []  # (t_ns, cpu_seconds, rss_bytes)
         self.marks = {}
         self.peak_rss = 0
@@ -223,6 +260,14 @@ class ProcessSampler:
         return self
 
     def _sample(self):
+        if self.tree:
+            cpu, rss = tree_cpu_seconds(self.pid), tree_rss_bytes(self.pid)
+            if cpu is None or rss is None:
+                return None
+            sample = (time.monotonic_ns(), cpu, rss)
+            self.samples.append(sample)
+            self.peak_rss = max(self.peak_rss, rss)
+            return sample
         try:
             with self.proc.oneshot():
                 if self.clock is not None:
@@ -251,7 +296,7 @@ class ProcessSampler:
 
     def stop(self):
         self._sample()
-        hwm = peak_rss_bytes(self.pid)
+        hwm = None if self.tree else peak_rss_bytes(self.pid)
         if hwm is not None:
             self.hwm = hwm
         self._stop.set()
@@ -306,14 +351,18 @@ class LoadMeter:
     during a phase, the figures of that phase are not to be trusted, and the report says so.
     """
 
-    def __init__(self, pids):
+    def __init__(self, pids, trees=()):
+        """``trees``: processes counted with all their descendants (a PostgreSQL cluster)."""
         self.pids = list(pids)
+        self.trees = list(trees)
         self.marks = {}
 
     def mark(self, name):
         own = 0.0
         for pid in self.pids:
             own += cpu_seconds(pid) or 0.0
+        for pid in self.trees:
+            own += tree_cpu_seconds(pid) or 0.0
         self.marks[name] = (time.monotonic_ns(), system_busy_seconds(), own)
 
     def others(self, start, end):
@@ -828,13 +877,16 @@ class Target:
     """Where the clients connect and which processes serve them.
 
     ``devices`` are bench/devices.py specs; ``pids`` the server processes (sampled); ``extra_pids``
-    other processes of the target ({name: pid}, e.g. redis-server)."""
+    other processes of the target ({name: pid}, e.g. redis-server); ``extra_trees`` the same for
+    processes sampled with all their descendants ({"postgres": the postmaster's pid})."""
 
-    def __init__(self, name, pids, devices, console_url, origin, console_headers, info=None, extra_pids=None):
+    def __init__(self, name, pids, devices, console_url, origin, console_headers, info=None, extra_pids=None,
+                 extra_trees=None):
         self.name, self.pids, self.devices = name, pids, devices
         self.console_url, self.origin, self.console_headers = console_url, origin, console_headers
         self.info = info or {}
         self.extra_pids = extra_pids or {}
+        self.extra_trees = extra_trees or {}
 
 
 # ---- the floor servers' plumbing ------------------------------------------------------------------

@@ -75,8 +75,9 @@ def make_keys(count):
     return keys
 
 
-def hall_env(var_dir, debug=False, redis_url=""):
-    """A tests.hallserver.HallEnv whose server runs with HUITANG_DEBUG off (on with ``debug``)."""
+def hall_env(var_dir, debug=False, redis_url="", database_url=""):
+    """A tests.hallserver.HallEnv whose server runs with HUITANG_DEBUG off (on with ``debug``), on
+    SQLite in ``var_dir`` or on the PostgreSQL database ``database_url``."""
     from tests.hallserver import HallEnv
 
     class BenchHallEnv(HallEnv):
@@ -86,7 +87,7 @@ def hall_env(var_dir, debug=False, redis_url=""):
             env["HUITANG_DEBUG"] = "1" if debug else "0"
             return env
 
-    return BenchHallEnv(Path(var_dir), redis_url=redis_url)
+    return BenchHallEnv(Path(var_dir), redis_url=redis_url, database_url=database_url)
 
 
 class Hall:
@@ -105,9 +106,10 @@ class Hall:
         return b64(self.keys[i][1])
 
 
-def prepare_hall(tablets, displays, workdir, log, debug=False, redis_url=""):
-    """Seed a hall of ``tablets`` deputies and register ``tablets`` + ``displays`` paired devices."""
-    env = hall_env(Path(workdir) / "hall", debug=debug, redis_url=redis_url)
+def prepare_hall(tablets, displays, workdir, log, debug=False, redis_url="", database_url=""):
+    """Seed a hall of ``tablets`` deputies and register ``tablets`` + ``displays`` paired devices
+    (in SQLite, or in the PostgreSQL database ``database_url``)."""
+    env = hall_env(Path(workdir) / "hall", debug=debug, redis_url=redis_url, database_url=database_url)
     t = time.monotonic()
     log(f"prepare: migrate + seed_demo --deputies {tablets} --standing 45 …")
     env.prepare(deputies=tablets, standing=45)
@@ -155,7 +157,8 @@ def start_daphnes(hall, count, log):
             s.stop()
         raise
     log(f"huitang: {count} daphne process(es) on ports {', '.join(str(s.port) for s in servers)}"
-        + (" with Redis" if hall.env.redis_url else ""))
+        + (" with Redis" if hall.env.redis_url else "")
+        + (", PostgreSQL" if hall.env.database_url else ", SQLite"))
 
     def stop():
         for s in servers:

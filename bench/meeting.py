@@ -37,8 +37,15 @@ processes) subtract. CPU and RSS of the server(s), the bench's own processes and
 with bench.common.ProcessSampler; CPU used by anything else on the machine is reported too.
 
 ``--redis`` runs Huitang scaled out instead: a redis-server on a free loopback port and TWO daphne
-processes on the same SQLite database, tablets and displays split between them, the console on the
+processes on the same database, tablets and displays split between them, the console on the
 first.
+
+``--postgres`` puts Huitang's database in PostgreSQL instead of SQLite (with ``--redis``: the
+scale-out setting of docs/deployment.md): the bench starts a throwaway cluster (tests/pg.py:
+initdb + pg_ctl in a temporary directory, 127.0.0.1 on a free port, trust authentication, fsync
+and synchronous_commit ON like SQLite's synchronous=FULL), migrates and seeds the hall there, points
+every daphne process at it with DATABASE_URL, samples the postmaster and its backends as
+"postgres", and stops and deletes the cluster at the end (``--keep`` keeps its directory).
 """
 
 import asyncio
@@ -348,6 +355,8 @@ async def measure(target, opts, log):
     samplers = {f"server{i}": ProcessSampler(pid).start() for i, pid in enumerate(target.pids)}
     for name, pid in target.extra_pids.items():
         samplers[name] = ProcessSampler(pid).start()
+    for name, pid in target.extra_trees.items():
+        samplers[name] = ProcessSampler(pid, tree=True).start()
     samplers["console"] = ProcessSampler(os.getpid()).start()
     profiler = (Profiler(target.pids[0], Path(opts.profile) / target.name, rate=opts.profile_rate, gil=opts.profile_gil)
                 if opts.profile and target.name == "huitang" else None)
@@ -363,7 +372,8 @@ async def measure(target, opts, log):
 
     try:
         await pool.start()
-        load = LoadMeter([os.getpid(), *target.pids, *target.extra_pids.values(), *pool.pids])
+        load = LoadMeter([os.getpid(), *target.pids, *target.extra_pids.values(), *pool.pids],
+                         trees=target.extra_trees.values())
 
         console = Console(target.console_url, target.origin, target.console_headers)
         await console.connect()
@@ -494,7 +504,8 @@ def cpu_report(samplers, pool):
     bench = pool.samplers + [samplers["console"]]
     for p in phases:
         row = {}
-        for label, group in (("server", servers), ("bench", bench), ("redis", [samplers["redis"]] if "redis" in samplers else [])):
+        extras = [(name, [samplers[name]] if name in samplers else []) for name in ("redis", "postgres")]
+        for label, group in (("server", servers), ("bench", bench), *extras):
             if not group:
                 continue
             cpu = wall = 0.0
@@ -513,6 +524,8 @@ def cpu_report(samplers, pool):
     out["bench_peak_rss_mib"] = sum(s.peak_rss_bytes for s in bench) / 2**20
     if "redis" in samplers:
         out["redis_peak_rss_mib"] = samplers["redis"].peak_rss_bytes / 2**20
+    if "postgres" in samplers:  # the postmaster and its backends, summed (shared buffers in each)
+        out["postgres_peak_rss_sum_mib"] = samplers["postgres"].peak_rss_bytes / 2**20
     return out
 
 
@@ -686,8 +699,10 @@ def render(report):
             return [TARGET_OF_ROW.get(key, ""), ""]
         return [TARGET_OF_ROW[key], "**pass**" if v["pass"] else "**FAIL**"]
 
-    mode = "scaled out: 2 daphne processes + Redis, one SQLite database" if o["redis"] else \
-        "embedded default: 1 daphne process, SQLite, no Redis"
+    database = "PostgreSQL" if o.get("postgres") else "SQLite"
+    mode = f"scaled out: 2 daphne processes + Redis, one {database} database" if o["redis"] else \
+        "embedded default: 1 daphne process, SQLite, no Redis" if database == "SQLite" else \
+        "1 daphne process, PostgreSQL, no Redis"
     lines = [
         f"## Meeting: {o['tablets']} tablets + {o['displays']} displays + 1 console ({mode})",
         "",
@@ -704,6 +719,13 @@ def render(report):
             f"{c['by_choice_tallied']}; streams: {s['gaps']} gaps, {s['duplicates']} duplicates, "
             f"{s['resyncs']} resyncs; events per tablet (median) {s['events_per_tablet']['p50']}, "
             f"vote-progress events per tablet ≤ {s['progress_events_per_tablet_max']}")
+        phases = r["cpu"]["phases"]
+        for extra, label in (("redis", "redis-server"), ("postgres", "PostgreSQL (postmaster + backends)")):
+            if f"{extra}_cpu_s" in phases["vote"]:
+                lines.append(f"- {name}: {label} CPU: " + ", ".join(
+                    f"{phase} {fmt(phases[phase].get(f'{extra}_percent'), ' %', 0)}"
+                    for phase in ("connect", "signin", "vote", "close"))
+                    + f" of a core; poll.open → last ack {fmt(phases['vote'].get(f'{extra}_cpu_s'), ' s', 2)}")
     lines += [
         machine_line(report["machine"]),
         f"- clients: {o['workers']} worker process(es), {o['concurrency']} connects in flight, sign-in taps over "
@@ -775,11 +797,27 @@ def start_redis(workdir):
     return proc, f"redis://127.0.0.1:{port}/0"
 
 
+def start_postgres(workdir, log):
+    """A throwaway, durable PostgreSQL cluster and an empty ``huitang`` database in it."""
+    from tests.pg import PgCluster
+
+    t = time.monotonic()
+    pg = PgCluster(durable=True, max_connections=300).start()
+    try:
+        url = pg.create_database("huitang")
+    except Exception:
+        pg.stop()
+        raise
+    (Path(workdir) / "postgres-dir").write_text(str(pg.dir))
+    log(f"postgres: cluster in {pg.dir}, 127.0.0.1:{pg.port} ({time.monotonic() - t:.1f}s); {url}")
+    return pg, url
+
+
 def redis_binary():
     return os.environ.get("REDIS_SERVER", "/usr/bin/redis-server")
 
 
-def start_huitang(opts, hall, redis_proc, log):
+def start_huitang(opts, hall, redis_proc, log, pg=None):
     env, reg = hall.env, hall.reg
     servers, stop = start_daphnes(hall, 2 if opts.redis else 1, log)
 
@@ -788,14 +826,18 @@ def start_huitang(opts, hall, redis_proc, log):
 
     def tallied(poll_id):
         row = env.query("select result from voting_poll where id=?", (poll_id,))
-        return json.loads(row[0][0]) if row and row[0][0] else None
+        if not row or not row[0][0]:
+            return None
+        return row[0][0] if isinstance(row[0][0], dict) else json.loads(row[0][0])  # PostgreSQL: jsonb, parsed
 
     first = servers[0]
     target = MeetingTarget(
         "huitang", [s.proc.pid for s in servers], device_specs(hall, [(s.ws_base, s.base) for s in servers]),
         f"{first.ws_base}/ws/console/{reg['meeting']}/", first.base, {"Cookie": f"sessionid={hall.cookie}"},
-        info=huitang_info(hall, servers, redis=bool(opts.redis), debug=opts.server_debug),
+        info=huitang_info(hall, servers, redis=bool(opts.redis), debug=opts.server_debug,
+                          database="postgresql" if pg else "sqlite"),
         extra_pids={"redis": redis_proc.pid} if redis_proc else None,
+        extra_trees={"postgres": pg.postmaster_pid()} if pg else None,
         meeting=reg["meeting"], item=reg["item"], entitled=reg["entitled"], stored=stored, tallied=tallied,
     )
     return target, stop
@@ -847,6 +889,9 @@ def parse_args(argv=None):
     p.add_argument("--seed", type=int, default=1, help="random seed of the choices and timings (default 1)")
     p.add_argument("--redis", action="store_true",
                    help="Huitang scaled out: redis-server + two daphne processes sharing the database")
+    p.add_argument("--postgres", action="store_true",
+                   help="Huitang's database in a throwaway PostgreSQL cluster started by the bench (tests/pg.py) "
+                        "instead of SQLite; with --redis, the scale-out setting")
     p.add_argument("--phase-timeout", type=float, default=120.0)
     p.add_argument("--floor-no-verify", action="store_true", help="the floor skips signature checks")
     p.add_argument("--floor-commit", choices=("group", "each"), default="group",
@@ -867,10 +912,14 @@ def run(opts, command=None):
         report = bench.report
         report["verdicts"] = {}
         redis_proc, redis_url = start_redis(bench.workdir) if opts.redis else (None, "")
+        pg = None
         try:
+            database_url = ""
+            if opts.postgres and not opts.skip_huitang:
+                pg, database_url = start_postgres(bench.workdir, bench.log)
             hall = prepare_hall(opts.tablets, opts.displays, bench.workdir, bench.log, debug=opts.server_debug,
-                                redis_url=redis_url)
-            starts = {"huitang": lambda: start_huitang(opts, hall, redis_proc, bench.log),
+                                redis_url=redis_url, database_url=database_url)
+            starts = {"huitang": lambda: start_huitang(opts, hall, redis_proc, bench.log, pg),
                       "floor": lambda: start_floor(opts, hall, bench.workdir, bench.log)}
             for name, result in bench.targets(starts, lambda target: measure(target, opts, bench.log)):
                 hl = report["headline"][name] = headline(result)
@@ -881,6 +930,10 @@ def run(opts, command=None):
         finally:
             if redis_proc is not None:
                 stop_process(redis_proc)
+            if pg is not None:
+                pg.stop(keep=opts.keep)
+                if opts.keep:
+                    bench.log(f"postgres: cluster kept in {pg.dir}")
     return bench.conclude(failures, render)
 
 
@@ -889,7 +942,8 @@ def main(argv=None):
     report = run(opts, command_line("meeting", argv))
     if opts.update_docs:
         update_docs(report, opts.update_docs)
-    return publish("meeting-redis" if opts.redis else "meeting", report, opts,
+    name = "meeting" + ("-redis" if opts.redis else "") + ("-postgres" if opts.postgres else "")
+    return publish(name, report, opts,
                    f"; updated {opts.update_docs}" if opts.update_docs else "")
 
 

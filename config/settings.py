@@ -9,7 +9,8 @@ Everything that differs between a laptop demo and a congress hall comes from the
   HUITANG_CSRF_TRUSTED_ORIGINS  comma-separated origins, e.g. https://hall.example.gov.cn
   DATABASE_URL           e.g. postgres://huitang@db/huitang (default: SQLite in var/)
   REDIS_URL              e.g. redis://127.0.0.1:6379/0 enables cross-process event fan-out
-  HUITANG_DEMO           "1" allows demo shortcuts (demo device tokens); off in production
+  HUITANG_DEMO           "1" allows demo shortcuts (demo device pairing without a console code);
+                         off in production
 """
 
 from pathlib import Path
@@ -53,11 +54,6 @@ if PRODUCTION:
         raise ImproperlyConfigured("HUITANG_ENV=production refuses to start with HUITANG_DEBUG on.")
     if DEMO:
         raise ImproperlyConfigured("HUITANG_ENV=production refuses to start with HUITANG_DEMO on.")
-
-# The interim signed device tokens of the realtime-backbone issue, replaced by paired devices.
-# Off unless asked for (older tests and the fan-out benchmark still use them); never in production.
-DEVICE_TOKENS = _flag("HUITANG_DEVICE_TOKENS", False)
-HUITANG_DEVICE_TOKENS = DEVICE_TOKENS and not PRODUCTION
 
 ALLOWED_HOSTS = [h for h in os.environ.get("HUITANG_ALLOWED_HOSTS", "").split(",") if h]
 if not ALLOWED_HOSTS and not PRODUCTION:

@@ -1,7 +1,6 @@
 """The three surfaces' pages. Each is a shell that opens its socket; the state comes from there."""
 
 from datetime import timedelta
-from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import views as auth_views
@@ -11,8 +10,6 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 
-from meeting import access
-from meeting.errors import ServiceError
 from meeting.models import Meeting, Seat, SeatAssignment, Zone
 
 DEMO_TABLETS = 3
@@ -57,37 +54,26 @@ def _console_data(meeting):
 
 
 def _demo_links(meeting):
-    """Signed display and tablet links for trying the hall on one machine: demo mode only."""
-    if not (settings.DEMO and getattr(settings, "HUITANG_DEVICE_TOKENS", True)):
+    """Demo pairing pages for trying the hall on one machine (demo mode only): the browser that
+    opens one makes its device key, pairs, and goes on to the display or the seat's tablet."""
+    if not settings.DEMO:
         return None
-
-    def link(kind, member_id=None):
-        query = urlencode({"token": access.make_token(kind, meeting.id, member_id)})
-        return f"{reverse(f'consoles:{kind}', args=[meeting.id])}?{query}"
-
     # Floor seats (池座) first: that is where most delegates sit.
     seats = (SeatAssignment.objects.filter(meeting=meeting).select_related("member", "seat", "seat__zone")
              .annotate(on_floor=Case(When(seat__zone__kind=Zone.Kind.FLOOR, then=0), default=1))
              .order_by("on_floor", "seat__zone__order", "seat__row", "seat__number")[:DEMO_TABLETS])
     return {
-        "display": link("display"),
-        "tablets": [{"name": a.member.name, "seat": a.seat.label, "url": link("tablet", a.member_id)} for a in seats],
+        "display": reverse("devices:demo_display", args=[meeting.id]),
+        "tablets": [{"name": a.member.name, "seat": a.seat.label,
+                     "url": reverse("devices:demo_tablet", args=[meeting.id, a.seat_id])} for a in seats],
     }
 
 
 def _device_page(request, meeting_id, kind, template):
     """A tablet or display shell. A paired device finds its key in the browser and answers the
-    socket's challenge (device.js), so the page itself needs no credentials. The interim signed
-    ?token= link still works while HUITANG_DEVICE_TOKENS is on; a bad one is refused here."""
+    socket's challenge (device.js), so the page itself carries no credentials."""
     meeting = get_object_or_404(Meeting.objects.select_related("body", "venue"), pk=meeting_id)
-    token = request.GET.get("token", "") if settings.HUITANG_DEVICE_TOKENS else ""
-    if token:
-        try:
-            access.check_token(token, kind, meeting.id)
-        except ServiceError as refused:
-            return render(request, "consoles/refused.html", {"reason": refused.message, "code": refused.code},
-                          status=403)
-    return render(request, template, {"meeting": meeting, "token": token, "surface": kind})
+    return render(request, template, {"meeting": meeting, "surface": kind})
 
 
 def tablet(request, meeting_id):

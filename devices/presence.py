@@ -88,9 +88,18 @@ class PresenceTracker:
 
 
 def flush(batch, heartbeat, now):
+    from django.db import connection
+
     from .models import Device
 
     with transaction.atomic():
+        if connection.features.has_select_for_update:
+            # PostgreSQL: lock the rows in one order first, so two processes flushing the same
+            # devices (a tablet whose sockets reached both) wait for each other instead of deadlocking.
+            ids = sorted({*heartbeat, *batch})
+            for start in range(0, len(ids), 500):
+                list(Device.objects.select_for_update(of=("self",)).filter(pk__in=ids[start:start + 500])
+                     .order_by("pk").values_list("pk", flat=True))
         for start in range(0, len(heartbeat), 500):
             Device.objects.filter(pk__in=heartbeat[start:start + 500]).update(last_seen_at=now)
         for device_id, fields in batch.items():

@@ -4,6 +4,7 @@ told through the hub after commit."""
 
 import functools
 import hashlib
+import logging
 import secrets
 from datetime import timedelta
 
@@ -16,13 +17,17 @@ from django.utils.translation import gettext as _
 from meeting.errors import ServiceError
 from meeting.models import Meeting, Member, Participant, Seat, SeatAssignment, Venue
 from meeting.services import audit
+from signin import codes as signin_codes
+from signin import selectors as signin_selectors
 
 from . import crypto
 from .models import Binding, Device, PairingCode
 
 PAIRING_TTL = timedelta(minutes=5)
-PIN_MAX_FAILURES = 5
+PIN_MAX_FAILURES = 5  # wrong PINs and refused personal codes, together
 PIN_LOCK = timedelta(minutes=5)
+
+log = logging.getLogger(__name__)
 
 
 def _hash_code(code):
@@ -235,21 +240,57 @@ def _bind(meeting, device, member_id, method, actor, takeover):
 
 def identify_member(meeting_id, device_id, member_number, pin):
     """A member types their number and PIN on the seat tablet; the tablet then serves them."""
+    return _identifying(_identify, meeting_id, device_id, member_number, pin)
+
+
+def identify_by_code(meeting_id, device_id, code):
+    """A member scans (or a hand scanner types) the personal code of their badge (代表码, see
+    signin.codes) on the seat tablet; the tablet then serves them. The same rules as the PIN: a
+    participant of this meeting, not on another tablet, and refused codes count toward the same
+    lockout as wrong PINs."""
+    try:
+        return _identifying(_identify_by_code, meeting_id, device_id, code)
+    except ServiceError as refused:
+        if refused.code in ("bad_code", "code_revoked"):
+            log.warning("meeting %s: tablet %s refused a personal code (%s), code %s", meeting_id, device_id,
+                        refused.code, signin_codes.fingerprint(code))
+        raise
+
+
+def _identifying(identify, meeting_id, device_id, *proof):
     try:
         with transaction.atomic():
-            return _identify(meeting_id, device_id, member_number, pin)
-    except _WrongPin:
+            return identify(meeting_id, device_id, *proof)
+    except _Counted:
         _count_pin_failure(device_id)  # outside the rolled-back transaction, so it sticks
         raise
 
 
-def _identify(meeting_id, device_id, member_number, pin):
+def _identifying_device(meeting_id, device_id):
+    """The meeting and the (locked) tablet a member identifies on, unless it may not take a try now."""
     meeting = Meeting.objects.filter(pk=meeting_id).first()
-    device = Device.objects.select_for_update().filter(pk=device_id, revoked_at__isnull=True).first()
+    # of=self: Device's default ordering joins its (nullable) seat, and PostgreSQL cannot lock the
+    # nullable side of an outer join; only the device row is to be locked anyway.
+    device = Device.objects.select_for_update(of=("self",)).filter(pk=device_id, revoked_at__isnull=True).first() \
+        if _is_uuid(device_id) else None
     if meeting is None or device is None or device.kind != Device.Kind.TABLET:
         raise ServiceError("unknown_device", _("未登记的设备，请重新配对"))
     if device.pin_locked_until and device.pin_locked_until > timezone.now():
-        raise ServiceError("pin_locked", _("PIN错误次数过多，请稍后再试或联系工作人员"))
+        raise ServiceError("pin_locked", _("错误次数过多，本终端已暂时锁定，请稍后再试或联系工作人员"))
+    return meeting, device
+
+
+def _identified(meeting, device, member, method):
+    if not Participant.objects.filter(meeting=meeting, member=member).exists():
+        raise ServiceError("not_participant", _("该人员不在本次会议的参会名单中"))
+    if device.pin_failures:
+        device.pin_failures = 0
+        device.save(update_fields=["pin_failures"])
+    return _bind(meeting, device, member.id, method, actor=None, takeover=False).member_id
+
+
+def _identify(meeting_id, device_id, member_number, pin):
+    meeting, device = _identifying_device(meeting_id, device_id)
     if not isinstance(member_number, str) or not isinstance(pin, str) or len(member_number) > 32 or len(pin) > 16:
         raise ServiceError("bad_request", _("请输入代表证号和PIN"))
     member = Member.objects.filter(member_number=member_number.strip(), is_active=True).first()
@@ -257,12 +298,29 @@ def _identify(meeting_id, device_id, member_number, pin):
     valid = check_password(pin, member.pin_hash if member and member.pin_hash else _dummy_hash())
     if not valid or member is None:
         raise _WrongPin()
-    if not Participant.objects.filter(meeting=meeting, member=member).exists():
+    return _identified(meeting, device, member, "pin")
+
+
+def _identify_by_code(meeting_id, device_id, code):
+    meeting, device = _identifying_device(meeting_id, device_id)
+    if not isinstance(code, str):
+        raise ServiceError("bad_request", _("请扫描或输入代表证上的个人码"))
+    try:
+        claim = signin_codes.read_badge(code)
+    except ServiceError as refused:
+        if refused.code == "empty_code":
+            raise
+        if refused.code == "venue_code_at_door":
+            raise _Counted("bad_code", _("这是分会场签到码，不是代表证上的个人码")) from None
+        raise _Counted(refused.code, refused.message) from None
+    member = Member.objects.filter(pk=claim.member_id).first()
+    if member is None:
         raise ServiceError("not_participant", _("该人员不在本次会议的参会名单中"))
-    if device.pin_failures:
-        device.pin_failures = 0
-        device.save(update_fields=["pin_failures"])
-    return _bind(meeting, device, member.id, "pin", actor=None, takeover=False).member_id
+    if claim.version != signin_selectors.badge_version(member.id):
+        raise _Counted("code_revoked", _("该代表码已作废，请使用补发的新代表码，或输入代表证号和PIN"))
+    if not member.is_active:
+        raise ServiceError("member_inactive", _("该人员已不在任"))
+    return _identified(meeting, device, member, "code")
 
 
 @functools.cache
@@ -272,7 +330,7 @@ def _dummy_hash():
 
 @transaction.atomic
 def _count_pin_failure(device_id):
-    device = Device.objects.select_for_update().get(pk=device_id)
+    device = Device.objects.select_for_update(of=("self",)).get(pk=device_id)
     device.pin_failures += 1
     if device.pin_failures >= PIN_MAX_FAILURES:
         device.pin_failures = 0
@@ -280,7 +338,11 @@ def _count_pin_failure(device_id):
     device.save(update_fields=["pin_failures", "pin_locked_until"])
 
 
-class _WrongPin(ServiceError):
+class _Counted(ServiceError):
+    """A refusal that counts toward the tablet's lockout (a wrong PIN, a forged or void code)."""
+
+
+class _WrongPin(_Counted):
     def __init__(self):
         super().__init__("bad_pin", _("代表证号或PIN不正确"))
 
@@ -328,7 +390,7 @@ def _revoke(device, actor, reason):
 
 @transaction.atomic
 def revoke_device(device_id, actor):
-    device = Device.objects.select_for_update().filter(pk=device_id).first() if _is_uuid(device_id) else None
+    device = Device.objects.select_for_update(of=("self",)).filter(pk=device_id).first() if _is_uuid(device_id) else None
     if device is None:
         raise ServiceError("unknown_device", _("未登记的设备"))
     if device.revoked:

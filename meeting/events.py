@@ -120,15 +120,26 @@ def events_since(meeting_id, after_seq, upto_seq=None):
     return [to_wire(e) for e in qs]
 
 
+# The order publish_by_view gives a change's per-view events: the hall's screens and the console
+# first, the tablets last. Events are delivered in sequence order, and one to 3,000 tablets takes
+# the loop ≈ 0.2 s; the displays' and console's (a dozen sockets) need not queue behind it. Each
+# view's ``prev`` chain is its own, so the order across views is free.
+PUBLISH_ORDER = ("display", "console", "tablet")
+
+
 def publish_by_view(meeting_id, kind, data_by_view):
     """Publish what each role view should see of one change: a single event to everyone when the
-    views agree, otherwise one event per audience. ``data_by_view`` maps tablet/display/console
-    to a patch (a view left out gets nothing)."""
+    views agree, otherwise one event per audience, in PUBLISH_ORDER. ``data_by_view`` maps
+    tablet/display/console to a patch (a view left out gets nothing)."""
     audience_of = {"tablet": TABLETS, "display": DISPLAYS, "console": CONSOLE}
+    unknown = set(data_by_view) - set(ROLE_VIEWS)
+    if unknown:
+        raise PublishError(f"unknown views {sorted(unknown)!r}")
     values = list(data_by_view.values())
     if set(data_by_view) == set(ROLE_VIEWS) and all(v == values[0] for v in values):
         return [publish(meeting_id, kind, values[0], ALL)]
-    return [publish(meeting_id, kind, data, audience_of[view]) for view, data in data_by_view.items()]
+    return [publish(meeting_id, kind, data_by_view[view], audience_of[view])
+            for view in PUBLISH_ORDER if view in data_by_view]
 
 
 def publish_to_members(meeting_id, kind, data_by_member):

@@ -16,7 +16,8 @@ MAX_NOTICE_TEXT = 500
 
 def _locked_meeting(meeting_id):
     try:
-        return Meeting.objects.select_for_update().select_related("body", "venue").get(pk=meeting_id)
+        # of=self: lock the meeting row only, not its body and venue, which other meetings share.
+        return Meeting.objects.select_for_update(of=("self",)).select_related("body", "venue").get(pk=meeting_id)
     except Meeting.DoesNotExist:
         raise ServiceError("no_meeting", _("会议不存在")) from None
 

@@ -52,7 +52,7 @@ def _meeting(meeting_id, lock=True):
         meeting_id = meeting_id.pk
     qs = Meeting.objects.select_related("body", "venue")
     if lock:
-        qs = qs.select_for_update()
+        qs = qs.select_for_update(of=("self",))  # the meeting row, not its body and venue (shared)
     meeting = qs.filter(pk=meeting_id).first() if _is_id(meeting_id) else None
     if meeting is None:
         raise ServiceError("no_meeting", _("会议不存在"))
@@ -381,7 +381,7 @@ def revoke_badge(meeting_id, member_id, actor):
 @transaction.atomic
 def publish_attendance(meeting_id):
     """The coalescer's flush: publish the hall-wide figures and signed-in seats as they are now."""
-    meeting = Meeting.objects.select_for_update().select_related("body", "venue").filter(pk=meeting_id).first()
+    meeting = Meeting.objects.select_for_update(of=("self",)).select_related("body", "venue").filter(pk=meeting_id).first()
     if meeting is None:
         return
     _publish_hall(meeting)

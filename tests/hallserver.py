@@ -1,8 +1,10 @@
-"""Start a real Huitang server process (daphne) on a free port, on its own SQLite database.
+"""Start a real Huitang server process (daphne) on a free port, on its own SQLite database (or on a
+PostgreSQL database: ``HallEnv(database_url=...)``, tests/pg.py).
 
-Used by the socket tests, the browser tests and the benchmark. The test process shares the
-server's SECRET_KEY so it can mint device tokens, and can read the server's database file
-directly to check what was stored.
+Used by the socket tests, the browser tests and the benchmark. Tablets and displays connect as
+paired devices (tests/devicekit.py). The test process shares the server's SECRET_KEY so it can
+make what the server signs (badge codes, sub-venue codes), and can read the server's database
+file directly to check what was stored.
 """
 
 import os
@@ -45,8 +47,8 @@ class HallEnv:
     secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(50))
     redis_url: str = ""
     debug_log: bool = False
-    # The interim token path for tablets and displays (off in `make run` and in production).
-    device_tokens: bool = True
+    # A PostgreSQL database for the server processes (tests/pg.py makes one); "" = SQLite in var_dir.
+    database_url: str = ""
 
     @property
     def env(self):
@@ -55,13 +57,14 @@ class HallEnv:
             HUITANG_VAR_DIR=str(self.var_dir),
             HUITANG_SECRET_KEY=self.secret_key,
             HUITANG_DEMO="1",
-            HUITANG_DEVICE_TOKENS="1" if self.device_tokens else "0",
             HUITANG_LOG_LEVEL="DEBUG" if self.debug_log else "WARNING",
             DJANGO_SETTINGS_MODULE="config.settings",
             PYTHONUNBUFFERED="1",
         )
         env.pop("DATABASE_URL", None)
         env.pop("REDIS_URL", None)
+        if self.database_url:
+            env["DATABASE_URL"] = self.database_url
         if self.redis_url:
             env["REDIS_URL"] = self.redis_url
         return env
@@ -85,23 +88,19 @@ class HallEnv:
         return self.var_dir / "huitang.sqlite3"
 
     def query(self, sql, params=()):
+        """Read the server's database directly (``?`` placeholders, whichever the database)."""
+        if self.database_url:
+            import psycopg
+
+            from tests.pg import _libpq
+
+            with psycopg.connect(_libpq(self.database_url), autocommit=True) as con:
+                return [tuple(row) for row in con.execute(sql.replace("?", "%s"), params).fetchall()]
         con = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True, timeout=10)
         try:
             return con.execute(sql, params).fetchall()
         finally:
             con.close()
-
-    def token(self, kind, meeting_id, member_id=None):
-        """A device token exactly as the server's meeting.access.make_token signs it."""
-        from django.core import signing
-
-        from meeting.access import TOKEN_SALT
-
-        payload = {"k": kind, "m": meeting_id}
-        if kind == "tablet":
-            payload["p"] = member_id
-        signer = signing.TimestampSigner(key=self.secret_key, salt=TOKEN_SALT, fallback_keys=[])
-        return signer.sign_object(payload, compress=True)
 
     def staff_cookie(self, username="op-test", group="操作员"):
         """The session cookie of a staff user in ``group`` (created if missing), logged in."""

@@ -8,15 +8,17 @@ def entitled_count(meeting_id):
     return Participant.objects.filter(meeting_id=meeting_id, role=Participant.Role.VOTING).count()
 
 
-def present_voting_member_ids(meeting_id):
-    """Voting members signed in to the meeting now."""
+def present_voting_member_ids(meeting_id, among=None):
+    """Voting members signed in to the meeting now; with ``among`` (member ids), only those of them
+    (a group of ballots asks about its own voters, not the whole hall)."""
     from signin.models import SigninRecord
 
-    signed = SigninRecord.objects.filter(meeting_id=meeting_id).values("member_id")
-    return set(
-        Participant.objects.filter(meeting_id=meeting_id, role=Participant.Role.VOTING, member_id__in=signed)
-        .values_list("member_id", flat=True)
-    )
+    signed = SigninRecord.objects.filter(meeting_id=meeting_id)
+    participants = Participant.objects.filter(meeting_id=meeting_id, role=Participant.Role.VOTING)
+    if among is not None:
+        signed = signed.filter(member_id__in=among)
+        participants = participants.filter(member_id__in=among)
+    return set(participants.filter(member_id__in=signed.values("member_id")).values_list("member_id", flat=True))
 
 
 def quorum(meeting_id):

@@ -103,6 +103,9 @@ class Intake:
         self.writing = set()
 
     async def submit(self, request, public_key):
+        """The ballot's receipt and the patch its acknowledgement carries (voting.state.ballot_patch),
+        once the group it joined is committed; raises ServiceError if it was refused. Everything the
+        patch needs comes back from the group's transaction: no further query per ballot."""
         loop = asyncio.get_running_loop()
         if not await loop.run_in_executor(self.executor, _verify, request, public_key):
             raise ServiceError("bad_signature", _("选票签名无效"))
@@ -119,9 +122,10 @@ class Intake:
                 queue = self.queues[poll_id]
                 batch, self.queues[poll_id] = queue[:BATCH_MAX], queue[BATCH_MAX:]
                 try:
-                    outcomes = await sync_to_async(record_batch, thread_sensitive=False)(poll_id, batch)
+                    facts, outcomes = await sync_to_async(_record_batch, thread_sensitive=False)(poll_id, batch)
                 except Exception:
                     log.exception("ballot batch for poll %s failed", poll_id)
+                    facts = None
                     outcomes = [ServiceError("server_error", _("服务器内部错误，选票未记录，请重试"))] * len(batch)
                 for request, outcome in zip(batch, outcomes):
                     if request.future.done():
@@ -129,7 +133,7 @@ class Intake:
                     if isinstance(outcome, ServiceError):
                         request.future.set_exception(outcome)
                     else:
-                        request.future.set_result(outcome)
+                        request.future.set_result((outcome, state.ballot_patch(facts, request.choice, outcome)))
         finally:
             self.writing.discard(poll_id)
             if not self.queues.get(poll_id):
@@ -143,9 +147,23 @@ def _refuse(code, message):
     return ServiceError(code, message)
 
 
+@dataclass(frozen=True)
+class PollFacts:
+    """What a ballot's acknowledgement needs of its poll (voting.state.ballot_patch), read in the
+    group's transaction. Neither changes once the poll is prepared."""
+
+    id: int
+    anonymous: bool
+
+
 def record_batch(poll_id, batch):
     """Check and store a group of ballots in one transaction; returns a receipt or a ServiceError
     for each request, in the order given."""
+    return _record_batch(poll_id, batch)[1]
+
+
+def _record_batch(poll_id, batch):
+    """(PollFacts or None if there is no such poll, the outcomes as record_batch returns them)."""
     with transaction.atomic():
         return _record(poll_id, batch)
 
@@ -154,7 +172,8 @@ def _record(poll_id, batch):
     poll = Poll.objects.select_for_update().select_related("meeting").filter(pk=poll_id).first()
     outcomes = [None] * len(batch)
     if poll is None or any(r.meeting_id != poll.meeting_id for r in batch):
-        return [_refuse("no_poll", _("本次会议没有这项表决"))] * len(batch)
+        return None, [_refuse("no_poll", _("本次会议没有这项表决"))] * len(batch)
+    facts = PollFacts(poll.id, poll.anonymous)
 
     existing = {e.secret_hash: e for e in BallotEntry.objects.filter(
         poll=poll, secret_hash__in={r.secret_hash for r in batch})}
@@ -171,7 +190,7 @@ def _record(poll_id, batch):
     bound = dict(Binding.objects.filter(meeting_id=poll.meeting_id, ended_at__isnull=True,
                                         device_id__in={r.device_id for r in batch}).values_list("device_id", "member_id"))
     bound = {str(k): v for k, v in bound.items()}
-    present = eligibility.present_voting_member_ids(poll.meeting_id)
+    present = eligibility.present_voting_member_ids(poll.meeting_id, among=members)
     turnout = Turnout.objects.select_for_update().filter(poll=poll).first()  # made when the poll opened
     voted = set(turnout.member_ids) if turnout else set()
     nominee_ids = {str(n["id"]) for n in poll.nominees}
@@ -256,10 +275,13 @@ def _record(poll_id, batch):
             outcomes[i] = outcomes[first]
         poll.log_head, poll.log_length = head, position
         poll.save(update_fields=["log_head", "log_length"])
-        Turnout.objects.update_or_create(poll=poll, defaults={"member_ids": sorted(voted)})
+        if turnout is not None:
+            Turnout.objects.filter(pk=turnout.pk).update(member_ids=sorted(voted))
+        else:
+            Turnout.objects.create(poll=poll, member_ids=sorted(voted))
         poll_id_done = poll.id
         transaction.on_commit(lambda: progress.touch(poll_id_done))
-    return outcomes
+    return facts, outcomes
 
 
 def _choice_fits(poll, choice, nominee_ids):
@@ -274,14 +296,18 @@ def _receipt(poll, entry):
 
 def _publish_progress(poll_id):
     with transaction.atomic():
-        poll = Poll.objects.select_related("meeting").filter(pk=poll_id).first()
+        # Locked (poll and meeting) before reading, as the ballot groups lock them: the counts read
+        # here are then the latest when this event takes its seq, even with another process's group
+        # committing meanwhile (PostgreSQL).
+        poll = Poll.objects.select_for_update().select_related("meeting").filter(pk=poll_id).first()
         if poll is None or poll.state not in (Poll.State.OPEN, Poll.State.PAUSED):
             return
         data = {"poll_progress": state.progress(poll)}
         console = dict(data)
         if not poll.anonymous:
             console["not_voted"] = state.console_not_voted(poll)
-        publish_by_view(poll.meeting_id, "poll.progress", {"tablet": data, "display": data, "console": console})
+        # Displays and console only (voting.state.PROGRESS_VIEWS): tablets do not show the count.
+        publish_by_view(poll.meeting_id, "poll.progress", {"display": data, "console": console})
 
 
 progress = Coalescer(_publish_progress)

@@ -28,13 +28,16 @@ def _poll(poll_id, meeting_id):
     return poll
 
 
-def _publish(poll, fresh=False):
+def _publish(poll, fresh=False, progress=None):
     """Every view's picture after a change. ``fresh``: the poll just came on screen and nobody has
-    voted in it, so every tablet's own ``my_vote`` is the same and can go out in one event."""
+    voted in it, so every tablet's own ``my_vote`` is the same and can go out in one event.
+    ``progress``: the shown poll's figures when the caller has them already (open_poll does).
+    Tablets get no ``poll_progress`` (voting.state.PROGRESS_VIEWS)."""
     meeting_id = poll.meeting_id
     shown = state.current_poll(meeting_id)
-    progress = state.progress(shown) if shown else None
-    tablet = {"poll": state.poll_for_view(shown, "tablet"), "poll_progress": progress}
+    if progress is None or shown is None or shown.id != progress["poll"]:
+        progress = state.progress(shown) if shown else None
+    tablet = {"poll": state.poll_for_view(shown, "tablet")}
     if fresh:
         tablet["my_vote"] = {"poll": poll.id, "voted": False}
     display = {"poll": state.poll_for_view(shown, "display"), "poll_progress": progress}
@@ -68,7 +71,9 @@ def _check_nominees(nominees):
 @transaction.atomic
 def prepare_poll(meeting_id, item_id, actor, kind="motion", title=None, nominees=None, anonymous=True,
                  allow_change=False, countdown_seconds=None, threshold=None):
-    meeting = Meeting.objects.filter(pk=meeting_id).first()
+    # Locked before reading: the poll list published below must include a poll another process
+    # prepares meanwhile (PostgreSQL does not serialise writers as SQLite does).
+    meeting = Meeting.objects.select_for_update().filter(pk=meeting_id).first()
     if meeting is None:
         raise ServiceError("no_meeting", _("会议不存在"))
     item = AgendaItem.objects.filter(pk=item_id, meeting=meeting).first() if isinstance(item_id, int) else None
@@ -132,7 +137,9 @@ def open_poll(meeting_id, poll_id, actor):
     poll.save(update_fields=["state", "opened_at", "closes_at"])
     Turnout.objects.create(poll=poll)
     audit(poll.meeting, actor, "poll.open", poll=poll.id, present=present, entitled=entitled)
-    _publish(poll, fresh=True)
+    # Nobody has voted yet, so the progress figures are the quorum's (voting.state.progress would
+    # read the 3,000 signed-in ids and count 应到 again before the open event could leave).
+    _publish(poll, fresh=True, progress={"poll": poll.id, "voted": 0, "signed_in": present, "entitled": entitled})
     if poll.closes_at:
         from .timers import schedule_close
 

@@ -1,10 +1,9 @@
 """The fan-out benchmark runs end to end on a small hall and its report is complete.
 
 This checks the instrument, not the performance: 100 tablets and 10 displays, 2 rounds, both
-servers. Huitang's tablets and displays are paired devices that answer the challenge (no
-interim tokens); every client must get every round's event exactly once, in order, and every
-figure must be there. The real run (3,000 tablets) is `make fanout`; its figures are never
-asserted by a test.
+servers. Huitang's tablets and displays are paired devices that answer the challenge; every
+client must get every round's event exactly once, in order, and every figure must be there.
+The real run (3,000 tablets) is `make fanout`; its figures are never asserted by a test.
 """
 
 from tests.bench.runner import run_bench

@@ -10,6 +10,8 @@ from devices import services
 from devices.models import Binding, Device, PairingCode
 from meeting.errors import ServiceError
 from meeting.models import AuditEntry, Seat
+from signin import codes
+from signin import services as signin_services
 from tests.devicekit import DeviceKey
 from tests.factories import make_meeting
 
@@ -145,3 +147,126 @@ def test_demo_pairing_is_refused_when_demo_is_off(hall, settings):
     seat = Seat.objects.first()
     assert refused_code(services.demo_pair, "tablet", meeting.id, seat.id, key.public_b64,
                         key.pairing_signature(f"demo:tablet:{meeting.id}:{seat.id}")) == "demo_off"
+
+
+# ---- identifying with the badge's personal code (代表码) ---------------------------------------
+
+
+def test_a_member_identifies_by_scanning_their_personal_code(hall):
+    meeting, members, operator = hall
+    device, _ = paired_tablet(meeting, Seat.objects.first(), operator)
+    code = codes.badge_code(members[1].id, 1)
+    assert services.identify_by_code(meeting.id, device.id, f"  {code}\n") == members[1].id  # as a scanner types it
+    assert services.bound_member(meeting.id, device.id) == members[1].id
+    assert Binding.objects.get(device=device, ended_at__isnull=True).method == "code"
+    assert AuditEntry.objects.filter(action="device.bind", detail__method="code", detail__member=members[1].id).exists()
+
+
+def test_a_revoked_personal_code_is_refused_and_the_reissued_one_works(hall):
+    meeting, members, operator = hall
+    device, _ = paired_tablet(meeting, Seat.objects.first(), operator)
+    old = codes.badge_code(members[0].id, 1)
+    version = signin_services.revoke_badge(meeting.id, members[0].id, operator)  # a lost badge
+    assert refused_code(services.identify_by_code, meeting.id, device.id, old) == "code_revoked"
+    assert not Binding.objects.exists()
+    assert services.identify_by_code(meeting.id, device.id, codes.badge_code(members[0].id, version)) == members[0].id
+
+
+def test_a_personal_code_of_someone_not_called_to_this_meeting_is_refused(hall):
+    meeting, _, operator = hall
+    device, _ = paired_tablet(meeting, Seat.objects.first(), operator)
+    # A genuine code of a deputy of another congress: another body, another meeting.
+    _, strangers = make_meeting(deputies=1, attendees=0, name="另一市人民代表大会")
+    assert refused_code(services.identify_by_code, meeting.id, device.id, codes.badge_code(strangers[0].id, 1)) \
+        == "not_participant"
+    assert refused_code(services.identify_by_code, meeting.id, device.id, codes.badge_code(10**9, 1)) \
+        == "not_participant"
+    assert not Binding.objects.exists()
+
+
+def test_a_personal_code_of_a_member_no_longer_in_office_is_refused(hall):
+    meeting, members, operator = hall
+    device, _ = paired_tablet(meeting, Seat.objects.first(), operator)
+    members[2].is_active = False
+    members[2].save(update_fields=["is_active"])
+    assert refused_code(services.identify_by_code, meeting.id, device.id, codes.badge_code(members[2].id, 1)) \
+        == "member_inactive"
+    assert not Binding.objects.exists()
+
+
+@pytest.mark.parametrize("make, code", [
+    (lambda m: "garbage", "bad_code"),
+    (lambda m: codes.badge_code(m.id, 1)[:-3] + "xyz", "bad_code"),  # damaged or forged signature
+    (lambda m: codes.badge_code(m.id, 1, key="another server's key " * 3), "bad_code"),
+    (lambda m: codes.badge_code(m.id, 1) + "x" * 200, "bad_code"),  # too long to be a badge
+    (lambda m: m.member_number, "bad_code"),  # the number alone is not a code
+    (lambda m: codes.venue_code(m.id, 1), "bad_code"),  # a sub-venue's rotating code
+    (lambda m: "   ", "empty_code"),
+    (lambda m: 42, "bad_request"),
+    (lambda m: None, "bad_request"),
+])
+def test_anything_but_a_genuine_personal_code_is_refused(hall, make, code):
+    meeting, members, operator = hall
+    device, _ = paired_tablet(meeting, Seat.objects.first(), operator)
+    assert refused_code(services.identify_by_code, meeting.id, device.id, make(members[0])) == code
+    assert not Binding.objects.exists()
+    device.refresh_from_db()
+    # Refused codes count toward the lockout; an empty read or a malformed request does not.
+    assert device.pin_failures == (1 if code == "bad_code" else 0)
+
+
+def test_refused_codes_and_wrong_pins_lock_the_tablet_together(hall):
+    meeting, members, operator = hall
+    device, _ = paired_tablet(meeting, Seat.objects.first(), operator)
+    for _ in range(services.PIN_MAX_FAILURES - 2):
+        assert refused_code(services.identify_member, meeting.id, device.id, members[0].member_number, "000000") \
+            == "bad_pin"
+    assert refused_code(services.identify_by_code, meeting.id, device.id, "forged:code") == "bad_code"
+    old = codes.badge_code(members[0].id, 1)
+    signin_services.revoke_badge(meeting.id, members[0].id, operator)
+    assert refused_code(services.identify_by_code, meeting.id, device.id, old) == "code_revoked"
+    # Locked: neither a genuine code nor the right PIN gets in until the lock runs out.
+    good = codes.badge_code(members[1].id, 1)
+    assert refused_code(services.identify_by_code, meeting.id, device.id, good) == "pin_locked"
+    assert refused_code(services.identify_member, meeting.id, device.id, members[1].member_number, "246810") \
+        == "pin_locked"
+    assert not Binding.objects.exists()
+    Device.objects.filter(pk=device.pk).update(pin_locked_until=timezone.now() - timedelta(seconds=1))
+    assert services.identify_by_code(meeting.id, device.id, good) == members[1].id
+
+
+def test_a_good_code_clears_the_failures_of_earlier_tries(hall):
+    meeting, members, operator = hall
+    device, _ = paired_tablet(meeting, Seat.objects.first(), operator)
+    for _ in range(services.PIN_MAX_FAILURES - 1):
+        refused_code(services.identify_by_code, meeting.id, device.id, "garbage")
+    services.identify_by_code(meeting.id, device.id, codes.badge_code(members[0].id, 1))
+    device.refresh_from_db()
+    assert device.pin_failures == 0 and device.pin_locked_until is None
+
+
+def test_a_second_tablet_scanning_the_same_badge_is_refused_takeover_only_through_the_console(hall):
+    meeting, members, operator = hall
+    seats = list(Seat.objects.all()[:2])
+    first, _ = paired_tablet(meeting, seats[0], operator)
+    second, _ = paired_tablet(meeting, seats[1], operator)
+    code = codes.badge_code(members[0].id, 1)
+    services.identify_by_code(meeting.id, first.id, code)
+    assert refused_code(services.identify_by_code, meeting.id, second.id, code) == "bound_elsewhere"
+    # By number and PIN it is the same answer: one member, one tablet.
+    assert refused_code(services.identify_member, meeting.id, second.id, members[0].member_number, "246810") \
+        == "bound_elsewhere"
+    second.refresh_from_db()
+    assert second.pin_failures == 0  # a genuine code is not a failed try
+    assert services.bound_member(meeting.id, first.id) == members[0].id
+    assert services.bound_member(meeting.id, second.id) is None
+    services.transfer_binding(meeting.id, members[0].id, str(second.id), operator)
+    assert services.bound_member(meeting.id, second.id) == members[0].id
+
+
+def test_a_revoked_tablet_cannot_identify_anyone(hall):
+    meeting, members, operator = hall
+    device, _ = paired_tablet(meeting, Seat.objects.first(), operator)
+    services.revoke_device(str(device.id), operator)
+    assert refused_code(services.identify_by_code, meeting.id, device.id, codes.badge_code(members[0].id, 1)) \
+        == "unknown_device"

@@ -215,3 +215,59 @@ async def test_two_tablets_racing_for_one_member_end_with_one_binding(server, pl
     assert live == 1
     for c in clients:
         await c.close()
+
+
+async def test_a_display_of_another_meeting_and_a_tablet_on_the_display_socket_are_refused(server, plenary, seats):
+    standing = server.env.meeting_ids()["standing"]  # held in another room than the plenary
+    display = demo_pair(server.base, "display", plenary)
+    elsewhere = await HallClient.open_device(server, "display", standing, display)
+    assert await refused(elsewhere) == ("wrong_meeting", 4403)
+    tablet = demo_pair(server.base, "tablet", plenary, seats[13][0])
+    as_display = await HallClient.open_device(server, "display", plenary, tablet)
+    assert await refused(as_display) == ("wrong_role", 4403)
+    no_device = await HallClient.open(server, "display", plenary)
+    assert await refused(no_device) == ("no_device", 4403)
+    # The same display in its own meeting is fine: the refusals were about where, not who.
+    at_home = await HallClient.open_device(server, "display", plenary, display)
+    await at_home.start()
+    await at_home.close()
+
+
+async def test_two_tablets_scanning_one_badge_end_with_one_binding_and_forgeries_are_refused(server, plenary, seats):
+    from signin import codes
+
+    member_id = seats[14][1]
+    keys = [demo_pair(server.base, "tablet", plenary, seats[i][0]) for i in (15, 16)]
+    server.env.manage("shell", "-c", (
+        "from devices.models import Binding; from django.utils import timezone;"
+        f"Binding.objects.filter(device_id__in={[k.device_id for k in keys]!r}).update(ended_at=timezone.now())"))
+    clients = []
+    for key in keys:
+        client = await HallClient.open_device(server, "tablet", plenary, key)
+        await client.start()
+        assert client.state.get("me") is None
+        clients.append(client)
+
+    # A code signed by another server, and a genuine one of nobody on this meeting's list: refused.
+    foreign = codes.badge_code(member_id, 1, key="not this server's key " * 3)
+    assert (await clients[0].request("identify", "f", code=foreign))["code"] == "bad_code"
+    outsider = 10**6  # every seeded member is called to the plenary
+    reply = await clients[0].request("identify", "o", code=codes.badge_code(outsider, 1, key=server.env.secret_key))
+    assert reply["code"] == "not_participant" and clients[0].state.get("me") is None
+    failures = server.env.query("select pin_failures from devices_device where id=?",
+                                (keys[0].device_id.replace("-", ""),))
+    assert failures == [(1,)]  # the forged code counts toward the lockout; the outsider's genuine one does not
+
+    code = codes.badge_code(member_id, 1, key=server.env.secret_key)
+    replies = await asyncio.gather(*[c.request("identify", "who", code=code) for c in clients])
+    outcomes = sorted(r["type"] if r["type"] == "ok" else r["code"] for r in replies)
+    assert outcomes == ["bound_elsewhere", "ok"]
+    winner = clients[[r["type"] for r in replies].index("ok")]
+    assert winner.state["me"]["id"] == member_id and winner.device["bound"] == member_id
+    assert (await winner.request("identify", "again", code=code))["code"] == "already_bound"
+    live = server.env.query(
+        "select device_id, method from devices_binding where meeting_id=? and member_id=? and ended_at is null",
+        (plenary, member_id))
+    assert len(live) == 1 and live[0][1] == "code"
+    for c in clients:
+        await c.close()

@@ -264,12 +264,14 @@ class HallPages:
         self.context, self.hall, self.login = context, hall, login
         self.logged_in = False
 
-    def _open(self, url, viewport):
+    def _open(self, url, viewport, lands_on=None):
         page = self.context.new_page()
         page.set_viewport_size({"width": viewport[0], "height": viewport[1]})
         watched = WatchedPage(page)
         response = page.goto(url)
         assert response.status == 200, (url, response.status)
+        if lands_on is not None:
+            page.wait_for_url(lands_on, timeout=15_000)
         page.wait_for_selector("body[data-connection=online]", timeout=15_000)
         return watched
 
@@ -287,8 +289,12 @@ class HallPages:
         return self._open(self.hall.base + path, viewport)
 
     def display(self, meeting_id, viewport=(1920, 1080)):
-        token = self.hall.env.token("display", meeting_id)
-        return self._open(f"{self.hall.base}/display/{meeting_id}/?token={token}", viewport)
+        """A display paired in this browser through the demo pairing page (its key made by WebCrypto
+        here), which goes on to /display/<meeting>/?device=<id>."""
+        import re
+
+        return self._open(f"{self.hall.base}/demo/display/{meeting_id}/", viewport,
+                          lands_on=re.compile(rf"/display/{meeting_id}/\?device=[0-9a-f-]{{36}}$"))
 
 
 @pytest.fixture

@@ -83,12 +83,32 @@ def seated_member(e2e_hall, meeting_id, index=0):
     return rows[index]
 
 
-def tablet_url(e2e_hall, meeting_id, member_id):
-    return f"{e2e_hall.base}/tablet/{meeting_id}/?token={e2e_hall.env.token('tablet', meeting_id, member_id)}"
+def seat_of(e2e_hall, meeting_id, member_id):
+    return e2e_hall.env.query("select seat_id from meeting_seatassignment where meeting_id = ? and member_id = ?",
+                              (meeting_id, member_id))[0][0]
 
 
-def display_url(e2e_hall, meeting_id):
-    return f"{e2e_hall.base}/display/{meeting_id}/?token={e2e_hall.env.token('display', meeting_id)}"
+def open_paired(context, e2e_hall, pairing_path, lands_on, viewport):
+    """Pair a device in this browser through a demo pairing page (its Ed25519 key is made here by
+    WebCrypto, and a tablet is bound to the member seated there); the page goes on to the surface
+    at /<kind>/<meeting>/?device=<id>, which answers the socket's challenge with that key."""
+    watched, response = open_page(context, e2e_hall.base + pairing_path, viewport=viewport)
+    assert response.status == 200
+    watched.page.wait_for_url(re.compile(lands_on + r"\?device=[0-9a-f-]{36}$"), timeout=LIVE)
+    return watched
+
+
+def open_tablet(context, e2e_hall, meeting_id, member_id, viewport=(1280, 800)):
+    seat = seat_of(e2e_hall, meeting_id, member_id)
+    return open_paired(context, e2e_hall, f"/demo/tablet/{meeting_id}/{seat}/", rf"/tablet/{meeting_id}/", viewport)
+
+
+def open_display(context, e2e_hall, meeting_id, viewport=(1920, 1080)):
+    return open_paired(context, e2e_hall, f"/demo/display/{meeting_id}/", rf"/display/{meeting_id}/", viewport)
+
+
+def device_id_of(page):
+    return re.search(r"[?&]device=([0-9a-f-]{36})", page.url).group(1)
 
 
 def mark_no_reload(*pages):
@@ -121,8 +141,12 @@ def test_the_three_surfaces_load_and_show_the_meeting(context, e2e_hall, operato
     expect(console.page.locator("#agenda .agenda__item")).to_have_count(len(agenda(e2e_hall, mid)))
     console.page.screenshot(path=str(tmp_path / "console.png"), full_page=True)
 
+    paired = open_tablet(context, e2e_hall, mid, member_id)
+    url = paired.page.url
+    paired.page.close()
     for size in ((1280, 800), (800, 1280)):
-        tablet, response = open_page(context, tablet_url(e2e_hall, mid, member_id), viewport=size)
+        # The paired tablet's own link, in another window of the same browser: its key is found again.
+        tablet, response = open_page(context, url, viewport=size)
         assert response.status == 200
         wait_online(tablet.page)
         expect(tablet.page.locator("#meeting-title")).to_have_text(title)
@@ -133,8 +157,7 @@ def test_the_three_surfaces_load_and_show_the_meeting(context, e2e_hall, operato
         tablet.page.screenshot(path=str(tmp_path / f"tablet-{size[0]}x{size[1]}.png"))
         assert tablet.js_errors() == []
 
-    display, response = open_page(context, display_url(e2e_hall, mid), viewport=(1920, 1080))
-    assert response.status == 200
+    display = open_display(context, e2e_hall, mid)
     wait_online(display.page)
     expect(display.page.locator("#meeting-title")).to_have_text(title)
     expect(display.page.locator("[data-panel=welcome]")).to_be_visible()
@@ -180,8 +203,8 @@ def test_console_moves_the_agenda_and_tablet_and_display_follow_live(context, e2
     items = agenda(e2e_hall, mid)
     member_id, _ = seated_member(e2e_hall, mid, 1)
 
-    tablet, _ = open_page(context, tablet_url(e2e_hall, mid, member_id), viewport=(1280, 800))
-    display, _ = open_page(context, display_url(e2e_hall, mid), viewport=(1920, 1080))
+    tablet = open_tablet(context, e2e_hall, mid, member_id)
+    display = open_display(context, e2e_hall, mid)
     wait_online(tablet.page)
     wait_online(display.page)
     console = console_page(context, e2e_hall, operator_login, mid)
@@ -229,7 +252,7 @@ def test_console_moves_the_agenda_and_tablet_and_display_follow_live(context, e2
 
 def test_display_shows_the_message_typed_on_the_console(context, e2e_hall, operator_login, meetings, tmp_path):
     mid = meetings["plenary"]
-    display, _ = open_page(context, display_url(e2e_hall, mid), viewport=(1920, 1080))
+    display = open_display(context, e2e_hall, mid)
     wait_online(display.page)
     console = console_page(context, e2e_hall, operator_login, mid)
     c = console.page
@@ -272,7 +295,7 @@ def test_display_shows_the_message_typed_on_the_console(context, e2e_hall, opera
 def test_closing_the_meeting_asks_first(context, e2e_hall, operator_login, meetings):
     mid = meetings["standing"]
     member_id, _ = seated_member(e2e_hall, mid)
-    tablet, _ = open_page(context, tablet_url(e2e_hall, mid, member_id), viewport=(800, 1280))
+    tablet = open_tablet(context, e2e_hall, mid, member_id, viewport=(800, 1280))
     wait_online(tablet.page)
     console = console_page(context, e2e_hall, operator_login, mid)
     c = console.page
@@ -336,12 +359,12 @@ def test_language_switch_turns_the_console_to_english_and_back(context, e2e_hall
 def test_language_switch_keeps_the_tablets_link(context, e2e_hall, meetings):
     mid = meetings["plenary"]
     member_id, name = seated_member(e2e_hall, mid, 2)
-    url = tablet_url(e2e_hall, mid, member_id)
-    tablet, _ = open_page(context, url, viewport=(1280, 800))
+    tablet = open_tablet(context, e2e_hall, mid, member_id)
+    url = tablet.page.url
     wait_online(tablet.page)
     with tablet.page.expect_navigation():
         tablet.page.click(".lang-switch button[value=en]")
-    assert tablet.page.url == url  # the query string (the tablet's token) survives the switch
+    assert tablet.page.url == url  # the query string (the tablet's ?device=) survives the switch
     wait_online(tablet.page)
     expect(tablet.page.locator("#current-label")).to_have_text("Current item")
     expect(tablet.page.locator("#me-name")).to_have_text(name)
@@ -351,40 +374,75 @@ def test_language_switch_keeps_the_tablets_link(context, e2e_hall, meetings):
 # ---- refusals --------------------------------------------------------------------------------
 
 
-def test_a_forged_tablet_token_gets_the_refused_page(context, e2e_hall, meetings):
-    mid = meetings["plenary"]
-    member_id, _ = seated_member(e2e_hall, mid)
-    good = e2e_hall.env.token("tablet", mid, member_id)
-    payload, stamp, signature = good.split(":")
-    forged = f"{payload}:{stamp}:{signature[:-4]}AAAA"
+FORGE = {
+    # The browser still names its device, but holds another key: it cannot sign as that device.
+    "another_key": """async (id) => {
+        const record = await HuitangDevice.get(id);
+        await HuitangDevice.save({...record, keyPair: await HuitangDevice.generate()});
+        return id;
+    }""",
+    # A device the server never registered (another server's, or a made-up one).
+    "unknown_device": """async () => {
+        const id = crypto.randomUUID();
+        await HuitangDevice.save({id, kind: "tablet", venue: null, seat: null, pairedAt: new Date().toISOString(),
+                                  keyPair: await HuitangDevice.generate()});
+        return id;
+    }""",
+    # A display's id and key, passed off as a tablet.
+    "wrong_role": """async () => {
+        const record = await HuitangDevice.load("display", null);  // the latest display paired here
+        await HuitangDevice.save({...record, kind: "tablet"});
+        return record.id;
+    }""",
+}
 
-    cases = [
-        (f"/tablet/{mid}/?token={forged}", "bad_token", "接入凭证无效"),
-        (f"/tablet/{mid}/?token={e2e_hall.env.token('display', mid)}", "wrong_role", "接入凭证不是给这种终端的"),
-    ]
-    for path, code, reason in cases:
-        refused, response = open_page(context, e2e_hall.base + path)
-        assert response.status == 403
-        expect(refused.page.locator("#refused-reason")).to_have_text(reason)
-        expect(refused.page.locator("#refused-reason")).to_have_attribute("data-code", code)
-        expect(refused.page.locator("h1")).to_have_text("无法打开此页面")
-        assert refused.page.locator("[data-socket]").count() == 0  # no socket is even tried
-        assert refused.js_errors(ignore=["403"]) == []
+
+@pytest.mark.parametrize("case, code, reason", [
+    ("another_key", "bad_signature", "设备签名无效"),
+    ("unknown_device", "unknown_device", "未登记的设备，请重新配对"),
+    ("wrong_role", "wrong_role", "该设备不是这种终端"),
+])
+def test_a_tablet_that_cannot_prove_its_device_gets_the_refused_screen(context, e2e_hall, meetings, case, code,
+                                                                        reason):
+    mid = meetings["plenary"]
+    member_id, member_name = seated_member(e2e_hall, mid, 4)
+    tablet = open_tablet(context, e2e_hall, mid, member_id)
+    wait_online(tablet.page)
+    if case == "wrong_role":
+        open_display(context, e2e_hall, mid).page.close()
+    device_id = tablet.page.evaluate(FORGE[case], device_id_of(tablet.page))
+    tablet.page.close()
+
+    refused, response = open_page(context, f"{e2e_hall.base}/tablet/{mid}/?device={device_id}", viewport=(1280, 800))
+    assert response.status == 200  # the page carries no credentials: the socket's challenge decides
+    page = refused.page
+    expect(page.locator("#device-problem")).to_have_attribute("data-code", code, timeout=LIVE)
+    expect(page.locator("#problem-title")).to_have_text("本终端的登记已不存在")
+    expect(page.locator("#problem-text")).to_have_text(reason)
+    expect(page.locator("#problem-help")).to_have_text("请联系会务工作人员重新配对本终端。")
+    expect(page.locator("[data-hall-status]")).to_have_text("无法接入")
+    expect(page.locator("#me-card")).to_be_hidden()
+    expect(page.locator("#identify")).to_be_hidden()
+    assert member_name not in page.locator("main").inner_text()  # nothing of the meeting's member is shown
+    page.wait_for_timeout(2500)  # several backoff periods: a refused tablet never comes back
+    assert page.evaluate("hall.stats.connects") == 1 and page.evaluate("hall.status") == "refused"
+    assert page.evaluate("hall.state") is None
+    assert refused.js_errors() == []
 
 
 def test_a_socket_refused_with_4403_shows_the_reason_and_stays_closed(context, e2e_hall, meetings):
     mid = meetings["plenary"]
-    display, _ = open_page(context, display_url(e2e_hall, mid), viewport=(1280, 720))
+    display = open_display(context, e2e_hall, mid, viewport=(1280, 720))
     wait_online(display.page)
     page = display.page
     page.evaluate("""(path) => {
         window.refusedClient = new Hall.Client({url: path});
         window.refusedClient.connect();
-    }""", f"/ws/tablet/{mid}/?token=forged")
+    }""", f"/ws/tablet/{mid}/")  # no device named
     page.wait_for_function("window.refusedClient.status === 'refused'", timeout=LIVE)
     expect(page.locator("#hall-alert")).to_be_visible()
-    expect(page.locator("#hall-alert")).to_have_text("接入凭证无效")
-    expect(page.locator("#hall-alert")).to_have_attribute("data-code", "bad_token")
+    expect(page.locator("#hall-alert")).to_have_text("缺少设备编号，请先配对")
+    expect(page.locator("#hall-alert")).to_have_attribute("data-code", "no_device")
     expect(page.locator("[data-hall-status]")).to_have_text("无法接入")
     page.wait_for_timeout(2500)  # several backoff periods: a refused client never comes back
     assert page.evaluate("window.refusedClient.stats.connects") == 1
@@ -397,7 +455,7 @@ def test_a_socket_refused_with_4403_shows_the_reason_and_stays_closed(context, e
 def test_client_ignores_duplicates_and_resyncs_on_a_gap(context, e2e_hall, meetings):
     mid = meetings["plenary"]
     member_id, _ = seated_member(e2e_hall, mid, 3)
-    tablet, _ = open_page(context, tablet_url(e2e_hall, mid, member_id), viewport=(1280, 800))
+    tablet = open_tablet(context, e2e_hall, mid, member_id)
     page = tablet.page
     wait_online(page)
     title = page.evaluate("hall.state.meeting.title")
@@ -433,7 +491,7 @@ def test_client_ignores_duplicates_and_resyncs_on_a_gap(context, e2e_hall, meeti
 def test_requests_resolve_with_the_reply_of_the_same_id(context, e2e_hall, meetings):
     mid = meetings["plenary"]
     member_id, _ = seated_member(e2e_hall, mid)
-    tablet, _ = open_page(context, tablet_url(e2e_hall, mid, member_id), viewport=(1280, 800))
+    tablet = open_tablet(context, e2e_hall, mid, member_id)
     page = tablet.page
     wait_online(page)
     replies = page.evaluate("""async () => {
@@ -455,7 +513,7 @@ def test_a_tablet_whose_socket_drops_reconnects_and_shows_the_new_state(context,
     mid = meetings["plenary"]
     items = agenda(e2e_hall, mid)
     member_id, _ = seated_member(e2e_hall, mid)
-    tablet, _ = open_page(context, tablet_url(e2e_hall, mid, member_id), viewport=(1280, 800))
+    tablet = open_tablet(context, e2e_hall, mid, member_id)
     page = tablet.page
     wait_online(page)
     mark_no_reload(page)

@@ -339,6 +339,144 @@ def test_a_member_identifies_on_an_unbound_tablet_with_number_and_pin(context, e
     assert tablet.js_errors() == []
 
 
+def badge_code(hall, member_id, version=1):
+    """A member's personal code (代表码) as the server's badge sheet prints it."""
+    from signin import codes
+
+    return codes.badge_code(member_id, version, key=hall.env.secret_key)
+
+
+def test_a_member_identifies_by_scanning_their_badge_with_a_hand_scanner(context, e2e_hall, plenary, plenary_seats,
+                                                                         fleet, shots):
+    seat_id, member_id, name, number = plenary_seats[8]
+    tablet = Tablet(context)
+    page = tablet.page
+    stored = tablet.demo_pair(e2e_hall, plenary, seat_id)
+    expect(page.locator("#me-name")).to_have_text(name)
+    tablet_url = page.url
+    page.goto("about:blank")
+    assert fleet.request(plenary, "device.release", device=stored["id"])["type"] == "ok"
+    page.goto(tablet_url)
+    tablet.wait_online()
+    expect(page.locator("#identify")).to_be_visible(timeout=LIVE)
+    expect(page.locator("#identify-code-form h2")).to_have_text("扫描代表证")
+    # The camera button only where the browser reads QR codes itself; the field is always there.
+    page.wait_for_timeout(300)
+    has_detector = page.evaluate("'BarcodeDetector' in window && !!navigator.mediaDevices")
+    if not has_detector:
+        expect(page.locator("#identify-camera")).to_be_hidden()
+    expect(page.locator("#identify-code")).to_be_visible()
+    page.screenshot(path=str(shots / "tablet-identify-scan-1280x800.png"))
+
+    # Submitted empty: said at once, nothing sent.
+    page.click("#identify-code-submit")
+    expect(page.locator("#identify-code-error")).to_have_text("请扫描代表证上的二维码")
+    assert tablet.sent_messages("identify") == []
+
+    # A forged badge, typed by a USB scanner while no field has focus: the keys land in the code field.
+    page.evaluate("document.activeElement && document.activeElement.blur()")
+    good = badge_code(e2e_hall, member_id)
+    page.keyboard.type(good[:-4] + "AAAA", delay=2)
+    page.keyboard.press("Enter")
+    expect(page.locator("#identify-code-error")).to_have_attribute("data-code", "bad_code", timeout=LIVE)
+    expect(page.locator("#identify-code-error")).to_contain_text("无法识别这个代表码")
+    expect(page.locator("#identify-code")).to_have_value("")  # a code is never kept on the page
+
+    # The genuine badge: the tablet now serves the member.
+    page.evaluate("document.activeElement && document.activeElement.blur()")
+    page.keyboard.type(good, delay=2)
+    page.keyboard.press("Enter")
+    expect(page.locator("#me-name")).to_have_text(name, timeout=LIVE)
+    expect(page.locator("#identify")).to_be_hidden()
+    expect(page.locator("#me-number")).to_have_text(number)
+    assert [m.get("code") for m in tablet.sent_messages("identify")] == [good[:-4] + "AAAA", good]
+    bound = e2e_hall.env.query(
+        "select member_id, method from devices_binding where device_id = ? and ended_at is null",
+        (uuid.UUID(stored["id"]).hex,))
+    assert bound == [(member_id, "code")]
+    assert tablet.js_errors() == []
+
+
+# Where the browser reads QR codes itself: a camera (a canvas stream) and a BarcodeDetector that
+# "sees" the code the test puts in window.__badge (Chromium on Linux has no BarcodeDetector).
+FAKE_CAMERA = """
+window.__badge = null;
+window.__detections = 0;
+window.BarcodeDetector = class {
+  static async getSupportedFormats() { return ["qr_code", "ean_13"]; }
+  constructor(options) { this.formats = options.formats; }
+  async detect() {
+    window.__detections += 1;
+    return window.__badge ? [{rawValue: window.__badge, format: "qr_code"}] : [];
+  }
+};
+navigator.mediaDevices.getUserMedia = async () => {
+  const canvas = document.createElement("canvas");
+  canvas.width = 64; canvas.height = 48;
+  canvas.getContext("2d").fillRect(0, 0, 64, 48);
+  return canvas.captureStream(5);
+};
+"""
+
+
+def test_a_member_identifies_by_showing_their_badge_to_the_camera(context, e2e_hall, plenary, plenary_seats, fleet):
+    seat_id, member_id, name, _ = plenary_seats[10]
+    tablet = Tablet(context)
+    page = tablet.page
+    page.add_init_script(FAKE_CAMERA)
+    stored = tablet.demo_pair(e2e_hall, plenary, seat_id)
+    assert fleet.request(plenary, "device.release", device=stored["id"])["type"] == "ok"
+    expect(page.locator("#identify")).to_be_visible(timeout=LIVE)
+    camera = page.locator("#identify-camera")
+    expect(camera).to_be_visible()
+    expect(camera).to_have_text("扫描代表证")
+
+    camera.click()
+    expect(page.locator("#identify-video")).to_be_visible()
+    expect(camera).to_have_text("停止扫描")
+    page.wait_for_function("window.__detections >= 2")  # looking, nothing in view yet
+    assert tablet.sent_messages("identify") == []
+
+    # A revoked badge: one try, then the camera stops (a refused code is not sent again and again).
+    version = int(e2e_hall.shell(
+        "from signin import services;"
+        f"print(services.revoke_badge({plenary}, {member_id}, None))"))
+    page.evaluate("(code) => { window.__badge = code; }", badge_code(e2e_hall, member_id, version - 1))
+    expect(page.locator("#identify-code-error")).to_have_attribute("data-code", "code_revoked", timeout=LIVE)
+    expect(page.locator("#identify-code-error")).to_contain_text("已作废")
+    expect(page.locator("#identify-video")).to_be_hidden()
+    expect(camera).to_have_text("扫描代表证")
+    page.wait_for_timeout(600)
+    assert len(tablet.sent_messages("identify")) == 1
+
+    # The reissued badge.
+    page.evaluate("(code) => { window.__badge = code; }", badge_code(e2e_hall, member_id, version))
+    camera.click()
+    expect(page.locator("#me-name")).to_have_text(name, timeout=LIVE)
+    expect(page.locator("#identify")).to_be_hidden()
+    assert [m["code"] for m in tablet.sent_messages("identify")] == [
+        badge_code(e2e_hall, member_id, version - 1), badge_code(e2e_hall, member_id, version)]
+    assert page.evaluate("document.querySelector('#identify-video').srcObject === null"
+                         " || document.querySelector('#identify-video').hidden")
+    assert tablet.js_errors() == []
+
+
+def test_the_identify_screen_reads_in_english(context, e2e_hall, plenary, plenary_seats, fleet):
+    seat_id, _, _, _ = plenary_seats[9]
+    tablet = Tablet(context)
+    page = tablet.page
+    stored = tablet.demo_pair(e2e_hall, plenary, seat_id)
+    assert fleet.request(plenary, "device.release", device=stored["id"])["type"] == "ok"
+    expect(page.locator("#identify")).to_be_visible(timeout=LIVE)
+    with page.expect_navigation():
+        page.click(".lang-switch button[value=en]")
+    tablet.wait_online()
+    expect(page.locator("#identify-code-form h2")).to_have_text("Scan your badge")
+    page.click("#identify-code-submit")
+    expect(page.locator("#identify-code-error")).to_have_text("Please scan the QR code on your badge")
+    assert tablet.js_errors() == []
+
+
 def test_a_tablet_released_by_the_console_turns_to_the_identify_screen_live(context, e2e_hall, plenary,
                                                                                plenary_seats, fleet):
     seat_id, _, name, _ = plenary_seats[5]

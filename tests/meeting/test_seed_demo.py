@@ -225,7 +225,10 @@ def test_hall_urls_link_to_both_meetings_with_demo_pairing_pages():
     text = out.getvalue()
     passwords = seed_demo.read_credentials()
     assert passwords["operator"] in text and "http://127.0.0.1:8123/admin/" in text
-    assert "token=" not in text
+    # Every tablet and display link is a demo pairing page and carries no credentials of its own.
+    links = [word[word.index("http"):] for word in text.split() if "http" in word]
+    surface_links = [link for link in links if "/tablet/" in link or "/display/" in link]
+    assert len(surface_links) == 6 and all("/demo/" in link and "?" not in link for link in surface_links)
     for meeting in (plenary(), standing_meeting()):
         assert f"http://127.0.0.1:8123/console/{meeting.id}/" in text
         seats = [int(line.rstrip("/").rsplit("/", 1)[1]) for line in text.split()
@@ -245,5 +248,5 @@ def test_hall_urls_outside_demo_mode_prints_no_demo_links(demo_settings):
     call_command("hall_urls", "--host", "0.0.0.0", "--port", "8000", stdout=out)
     text = out.getvalue()
     assert "/admin/" in text and "disabled" in text
-    assert "token=" not in text and "/console/" not in text
+    assert "/demo/" not in text and "/tablet/" not in text and "/display/" not in text and "/console/" not in text
     assert seed_demo.read_credentials()["operator"] not in text

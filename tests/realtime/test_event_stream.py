@@ -9,7 +9,7 @@ from django.db import transaction
 
 from meeting import services
 from meeting.errors import ServiceError
-from meeting.events import AUDIENCES_OF_VIEW, PublishError, publish
+from meeting.events import AUDIENCES_OF_VIEW, PublishError, publish, publish_by_view
 from meeting.models import AuditEntry, Event, Meeting
 from meeting.snapshot import build_snapshot
 from tests.factories import make_meeting
@@ -91,6 +91,33 @@ def test_member_audience_needs_a_member_and_others_refuse_one(hall):
             publish(meeting.id, "k", {}, "all", member_id=members[0].id)
         with pytest.raises(PublishError):
             publish(meeting.id, "k", {}, "everyone")
+
+
+def test_publish_by_view_serves_the_hall_screens_and_console_before_the_tablets(hall, delivered):
+    """Events go out in seq order and one to 3,000 tablets takes the loop a while: the displays' and
+    the console's events of a change come first, whatever order the service named the views in."""
+    meeting, members, _ = hall
+    with transaction.atomic():
+        publish(meeting.id, "before", {"x": 0})
+        publish_by_view(meeting.id, "k", {"tablet": {"x": 1}, "console": {"x": 2}, "display": {"x": 3}})
+        publish_by_view(meeting.id, "k", {"tablet": {"y": 1}, "display": {"y": 2}})
+    events = list(Event.objects.filter(kind="k").order_by("seq"))
+    assert [(e.audience, e.data) for e in events] == [
+        ("displays", {"x": 3}), ("console", {"x": 2}), ("tablets", {"x": 1}),
+        ("displays", {"y": 2}), ("tablets", {"y": 1})]
+    assert [json.loads(w["text"])["kind"] for w in delivered] == ["before", "k", "k", "k", "k", "k"]
+    # Each view's chain is intact: a client following the gap rule sees no difference.
+    for view, member in _views(members):
+        snapshot = build_snapshot(meeting.id, view, member)
+        chain = [e for e in Event.objects.order_by("seq") if e.audience in AUDIENCES_OF_VIEW[view]]
+        assert [e.prev[view] for e in chain] == [0] + [e.seq for e in chain[:-1]]
+        assert snapshot["heads"][view] == chain[-1].seq
+    # Views that agree still make one event for everyone; an unknown view is a bug.
+    with transaction.atomic():
+        [one] = publish_by_view(meeting.id, "same", {"tablet": {}, "display": {}, "console": {}})
+        with pytest.raises(PublishError):
+            publish_by_view(meeting.id, "k", {"tablets": {}})
+    assert one.audience == "all"
 
 
 def _views(members):

@@ -3,34 +3,18 @@ process reaches the sockets of the other, in order, with nothing lost or repeate
 
 import os
 import shutil
-import subprocess
 import time
 
 import pytest
 
 from tests.devicekit import demo_pair
-from tests.hallserver import HallEnv, free_port, start_server, wait_for_port
+from tests.hallserver import HallEnv, start_server
 from tests.realtime.wsclient import HallClient
 
 REDIS = shutil.which("redis-server")
 pytestmark = pytest.mark.skipif(
     REDIS is None and not os.environ.get("CI"), reason="redis-server is not installed (CI installs it)"
 )
-
-
-@pytest.fixture(scope="module")
-def redis_url(tmp_path_factory):
-    port = free_port()
-    workdir = tmp_path_factory.mktemp("redis")
-    proc = subprocess.Popen(
-        [REDIS or "redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(workdir)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
-    )
-    wait_for_port(port, proc=proc)
-    yield f"redis://127.0.0.1:{port}/0"
-    proc.terminate()
-    proc.wait(10)
 
 
 @pytest.fixture(scope="module")

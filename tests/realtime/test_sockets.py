@@ -13,7 +13,7 @@ from tests.realtime.wsclient import HallClient, ProtocolViolation
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    env = HallEnv(tmp_path_factory.mktemp("sockets"), device_tokens=False).prepare(deputies=40, standing=15)
+    env = HallEnv(tmp_path_factory.mktemp("sockets")).prepare(deputies=40, standing=15)
     srv = start_server(env)
     yield srv
     srv.stop()

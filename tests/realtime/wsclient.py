@@ -25,10 +25,10 @@ class HallClient:
         self.presence = None
 
     @classmethod
-    async def open(cls, server, kind, meeting_id, token=None, cookie=None, member_id=None, origin=None):
-        url = f"{server.ws_base}/ws/{kind}/{meeting_id}/"
-        if token is not None:
-            url += f"?token={token}"
+    async def open(cls, server, kind, meeting_id, cookie=None, member_id=None, origin=None, query=""):
+        """Open a socket without answering anything: the console (``cookie``), or a refusal test.
+        Paired tablets and displays connect with open_device."""
+        url = f"{server.ws_base}/ws/{kind}/{meeting_id}/" + (f"?{query}" if query else "")
         headers = {"Cookie": f"sessionid={cookie}"} if cookie else {}
         ws = await connect(url, origin=origin or server.base, additional_headers=headers,
                            compression=None, open_timeout=10)

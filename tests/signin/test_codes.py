@@ -42,11 +42,11 @@ def test_a_badge_code_signed_with_another_servers_key_is_refused():
     assert refused(codes.read_badge, other) == "bad_code"
 
 
-def test_a_badge_code_is_not_another_signed_token():
+def test_something_this_server_signed_for_another_purpose_is_not_a_badge_code():
     from django.core import signing
 
-    token = signing.Signer(salt="huitang.device-token.v1").sign_object({"m": 42, "v": 1})
-    assert refused(codes.read_badge, token) == "bad_code"
+    other_purpose = signing.Signer(salt="huitang.another-purpose.v1").sign_object({"m": 42, "v": 1})
+    assert refused(codes.read_badge, other_purpose) == "bad_code"
 
 
 @pytest.mark.parametrize("payload", [{"m": "42", "v": 1}, {"m": 42}, {"m": True, "v": 1}, [42, 1], {"m": -1, "v": 1}])

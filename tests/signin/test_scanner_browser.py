@@ -169,7 +169,9 @@ def test_a_sub_venue_screen_shows_a_code_that_changes(page, server, meeting_id, 
 # ---- the panels of signin.js, on real sockets, in the browser ------------------------------------
 
 MOUNT = """
-([socket, mode]) => {
+async ([socket, mode]) => {
+  // A paired tablet or display answers the socket's challenge with the key it holds (device.js).
+  const options = socket ? {url: socket} : await HuitangDevice.connectOptions(mode, Number(document.body.dataset.meeting));
   const box = document.createElement("section");
   box.id = "hs-box";
   box.className = "card";
@@ -177,7 +179,7 @@ MOUNT = """
   const seats = document.createElement("div");
   seats.id = "hs-seats";
   box.after(seats);
-  window.hsClient = new Hall.Client({url: socket, render: (state, client) => {
+  window.hsClient = new Hall.Client({...options, render: (state, client) => {
     if (mode === "console") HuitangSignin.renderConsole(state, box, client);
     if (mode === "display") HuitangSignin.renderDisplay(state, box);
     if (mode === "tablet") HuitangSignin.renderTablet(state, box, client);
@@ -198,9 +200,19 @@ MOUNT = """
 
 
 def mount(page, socket, mode):
+    """signin.js's panel for ``mode`` on its own socket: ``socket`` a path (the console), or None
+    for the page's paired device."""
     page.add_style_tag(url="/static/signin/signin.css")
     page.add_script_tag(url="/static/signin/signin.js")
     page.evaluate(MOUNT, [socket, mode])
+
+
+def demo_pair_in_browser(page, server, pairing_path, lands_on):
+    """Pair this browser as a device through the demo pairing page (the key is made here by WebCrypto;
+    a tablet is bound to the member seated there), which goes on to the surface."""
+    page.goto(server.base + pairing_path)
+    page.wait_for_url(re.compile(re.escape(lands_on) + r"\?device=[0-9a-f-]{36}$"))
+    page.wait_for_selector("body[data-connection=online]")
 
 
 def figure(page, key):
@@ -246,9 +258,10 @@ def test_the_console_panel_shows_figures_live_and_signs_in_by_hand(page, server,
 
 def test_the_tablet_panel_signs_its_member_in(page, server, meeting_id):
     member_id, name, _, seat = member(server, meeting_id, 10)
-    token = server.env.token("tablet", meeting_id, member_id)
-    page.goto(f"{server.base}/tablet/{meeting_id}/?token={token}")
-    mount(page, f"/ws/tablet/{meeting_id}/?token={token}", "tablet")
+    seat_id = server.env.query("select seat_id from meeting_seatassignment where meeting_id=? and member_id=?",
+                               (meeting_id, member_id))[0][0]
+    demo_pair_in_browser(page, server, f"/demo/tablet/{meeting_id}/{seat_id}/", f"/tablet/{meeting_id}/")
+    mount(page, None, "tablet")
     button = page.locator("#hs-box [data-signin-tap]")
     button.wait_for()
     assert page.locator("#hs-box [data-signin-status]").inner_text() == "尚未签到"
@@ -260,9 +273,8 @@ def test_the_tablet_panel_signs_its_member_in(page, server, meeting_id):
 
 
 def test_the_display_panel_shows_the_five_figures_and_quorum(page, server, meeting_id):
-    token = server.env.token("display", meeting_id)
-    page.goto(f"{server.base}/display/{meeting_id}/?token={token}")
-    mount(page, f"/ws/display/{meeting_id}/?token={token}", "display")
+    demo_pair_in_browser(page, server, f"/demo/display/{meeting_id}/", f"/display/{meeting_id}/")
+    mount(page, None, "display")
     page.wait_for_selector("#hs-box [data-signin-figure=entitled]:text('40')")
     labels = page.locator("#hs-box dt").all_inner_texts()
     assert labels == ["应到", "实到", "请假", "缺席", "列席"]

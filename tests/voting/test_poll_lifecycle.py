@@ -292,3 +292,22 @@ def test_two_replacements_of_one_ballot_in_one_group_count_once():
     services.close_poll(hall.meeting.id, poll.id, hall.operator)
     result = Poll.objects.get(pk=poll.id).result
     assert (result["for"], result["against"], result["abstain"]) == (0, 1, 0)
+
+
+def test_tablets_get_no_vote_progress_the_hall_screens_and_console_do():
+    """A delegate's tablet does not show the live count (consoles/static/consoles/tablet.js never
+    reads poll_progress): it is neither in the tablet's snapshot nor in any event a tablet gets."""
+    hall = Hall(deputies=6)
+    poll = opened(hall)
+    record_batch(poll.id, [hall.ballot(poll, m, "for") for m in hall.deputies[:4]])
+    progress.flush_pending()
+    expected = {"poll": poll.id, "voted": 4, "signed_in": 6, "entitled": 6}
+    assert "poll_progress" not in build_snapshot(hall.meeting.id, "tablet", hall.deputies[0].id)["state"]
+    for view in ("display", "console"):
+        assert build_snapshot(hall.meeting.id, view)["state"]["poll_progress"] == expected
+    events = list(Event.objects.filter(meeting=hall.meeting).order_by("seq"))
+    assert not [e.seq for e in events if e.audience in ("all", "tablets", "member") and "poll_progress" in e.data]
+    assert {e.audience for e in events if e.kind == "poll.progress"} == {"displays", "console"}
+    # The open event: the hall's screens and the console first, the tablets' last.
+    opened_events = [e.audience for e in events if e.kind == "poll.changed"]
+    assert opened_events == ["displays", "console", "tablets"]

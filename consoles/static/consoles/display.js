@@ -166,10 +166,6 @@
 
   async function start() {
     setInterval(tick, 250);
-    if (document.body.dataset.socket || !window.HuitangDevice) {
-      Hall.boot(render);  // the interim signed link (?token=)
-      return;
-    }
     let options;
     try {
       options = await HuitangDevice.connectOptions("display", Number(document.body.dataset.meeting));

@@ -135,7 +135,7 @@
 
   class HallClient {
     /**
-     * url: the socket's path ("/ws/tablet/3/?token=…") or a full ws(s):// URL.
+     * url: the socket's path ("/ws/tablet/3/?device=…") or a full ws(s):// URL.
      * render(state, client, cause): called after every snapshot and every applied event.
      * onMessage(message, client): messages of types this client does not know (e.g. "presence").
      * onChallenge(message, client): a paired device's answer to the server's challenge, e.g.
@@ -282,7 +282,7 @@
         return;
       }
       if (message.type === "error" && (message.id === null || message.id === undefined)) {
-        this.refusal = message;  // a refusal (bad token, device revoked…) comes just ahead of a 4403 close
+        this.refusal = message;  // a refusal (unknown device, device revoked…) comes just ahead of a 4403 close
       }
       if (this.onMessage) this.onMessage(message, this);
     }

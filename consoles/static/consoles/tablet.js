@@ -1,7 +1,8 @@
 /* A delegate's tablet: who I am, where the meeting is, what is being discussed now, and the vote.
  *
  * A paired tablet connects with the key it holds (device.js) and answers the socket's challenge;
- * an unbound tablet asks the member for their number and PIN (identify). Ballots are signed here
+ * an unbound tablet asks the member who they are (identify): the personal code of their badge,
+ * read by the camera or typed by a hand/USB scanner, or their number and PIN. Ballots are signed here
  * (docs/protocol.md, "Voting"): a random secret S, its hash, the choice, and the device's Ed25519
  * signature over huitang-ballot-v1. The ballot waits in localStorage until the server has stored
  * it, and is resent unchanged (same secret, same signature: the server answers a resend with the
@@ -20,7 +21,7 @@
   const STORE_KEEP = 40;  // ballots remembered in this browser (receipts of recent polls)
 
   let hall = null;
-  let device = null;  // this tablet's stored device (null on the interim token path: it cannot sign)
+  let device = null;  // this tablet's stored device: its key signs the challenge and the ballots
   let ui = freshUi(null);
   let lastVoteKey = null;
   let storeVersion = 0;
@@ -93,6 +94,7 @@
 
     const me = state.me;
     setMode(me ? "member" : "identify");
+    if (me && camera) stopCamera();
     if (me) {
       setText("#me-name", me.name);
       setText("#me-delegation", me.delegation || "—");
@@ -212,6 +214,110 @@
       error.dataset.code = reply.code;
       error.hidden = false;
       pin.focus();
+    });
+  }
+
+  // ---- identify by the badge's personal code (代表码): a hand/USB scanner or the camera ----
+
+  let camera = null;  // {stream, detector} while the camera looks for a code
+  let codeBusy = false;
+
+  function codeProblem(key, code = "", fallback = undefined) {
+    const error = $("#identify-code-error");
+    error.textContent = t(key, null, fallback);
+    error.dataset.code = code;
+    error.hidden = false;
+  }
+
+  async function identifyByCode(value) {
+    const input = $("#identify-code");
+    const error = $("#identify-code-error");
+    const code = (value || "").trim();
+    if (!code) {
+      codeProblem("identify.code_missing", "empty_code");
+      input.focus();
+      return;
+    }
+    if (!hall || codeBusy) return;
+    codeBusy = true;
+    $("#identify-code-submit").disabled = true;
+    const reply = await hall.request("identify", {code});
+    codeBusy = false;
+    $("#identify-code-submit").disabled = false;
+    input.value = "";  // a code is never kept on the page
+    if (reply.type === "ok") {
+      error.hidden = true;
+      return;
+    }
+    codeProblem(`identify.${reply.code}`, reply.code, reply.message || reply.code);
+  }
+
+  async function cameraSupported() {
+    if (!("BarcodeDetector" in window) || !navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) return false;
+    try {
+      return (await window.BarcodeDetector.getSupportedFormats()).includes("qr_code");
+    } catch (_) {
+      return false;
+    }
+  }
+
+  function stopCamera() {
+    if (camera) camera.stream.getTracks().forEach((track) => track.stop());
+    camera = null;
+    $("#identify-video").hidden = true;
+    $("#identify-camera").textContent = t("identify.camera");
+  }
+
+  async function startCamera() {
+    let stream;
+    try {
+      stream = await navigator.mediaDevices.getUserMedia({video: {facingMode: "environment"}, audio: false});
+    } catch (_) {
+      codeProblem("identify.camera_error", "camera");
+      return;
+    }
+    camera = {stream, detector: new window.BarcodeDetector({formats: ["qr_code"]})};
+    const video = $("#identify-video");
+    video.srcObject = stream;
+    video.hidden = false;
+    $("#identify-camera").textContent = t("identify.camera_stop");
+    $("#identify-code-error").hidden = true;
+    await video.play().catch(() => {});
+    const watching = camera;
+    const look = async () => {
+      if (camera !== watching) return;
+      try {
+        const found = await watching.detector.detect(video);
+        const read = found.find((code) => code.rawValue);
+        if (read && camera === watching) {
+          // One try per scan: the camera stops, so a refused code is not sent again and again
+          // (each refusal counts toward the lockout); the member presses the button to try again.
+          stopCamera();
+          identifyByCode(read.rawValue);
+          return;
+        }
+      } catch (_) { /* a frame the detector could not read */ }
+      setTimeout(look, 200);
+    };
+    look();
+  }
+
+  function setupCodeIdentify() {
+    const input = $("#identify-code");
+    $("#identify-code-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      identifyByCode(input.value);
+    });
+    const button = $("#identify-camera");
+    cameraSupported().then((ok) => { button.hidden = !ok; });
+    button.addEventListener("click", () => (camera ? stopCamera() : startCamera()));
+    // A USB or hand scanner types like a keyboard: on the identify screen, keys typed while no
+    // field has focus go to the code field (a touch tablet shows no keyboard until then).
+    document.addEventListener("keydown", (event) => {
+      if (body.dataset.mode !== "identify" || event.ctrlKey || event.metaKey || event.altKey) return;
+      const active = document.activeElement;
+      if (active && active !== document.body && active.matches("input, textarea, select")) return;
+      if (event.key.length === 1) input.focus();
     });
   }
 
@@ -627,13 +733,9 @@
 
   async function start() {
     setupIdentify();
+    setupCodeIdentify();
     pruneStore();
     setInterval(tick, 250);
-    if (body.dataset.socket) {
-      // The interim signed link (?token=): no device key, so it cannot vote.
-      hall = Hall.boot(render, {onStatus});
-      return;
-    }
     let options;
     try {
       options = await HuitangDevice.connectOptions("tablet", meetingId);
