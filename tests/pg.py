@@ -130,6 +130,8 @@ class PgCluster:
         ]
         if not self.durable:
             settings += ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
+        for option in os.environ.get("HUITANG_PG_OPTIONS", "").split():
+            settings += ["-c", option]  # diagnosis, e.g. "log_lock_waits=on deadlock_timeout=100ms"
         self._run("pg_ctl", "-D", str(self.data_dir), "-l", str(self.log_path), "-w", "-t", "60",
                   "-o", " ".join(settings), "start")
         self.running = True
