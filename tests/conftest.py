@@ -31,6 +31,14 @@ def _fresh_snapshot_cache():
     snapshot._shared_cache.clear()
 
 
+@pytest.fixture
+def delivered(monkeypatch):
+    """What publish() handed to the hub after commit, instead of delivering it."""
+    sent = []
+    monkeypatch.setattr("meeting.events._deliver", sent.append)
+    return sent
+
+
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory):
     """A throwaway redis-server on a free port (the scale-out tests; CI installs redis-server)."""

@@ -193,16 +193,7 @@ async def test_two_tablets_racing_for_one_member_end_with_one_binding(server, pl
         "from meeting.models import Member; from devices.services import set_member_pin;"
         f"set_member_pin(Member.objects.get(pk={member_id}), '135790')"))
     # Two tablets on seats whose own members are released, so both start unbound.
-    keys = [demo_pair(server.base, "tablet", plenary, seats[i][0]) for i in (11, 12)]
-    server.env.manage("shell", "-c", (
-        "from devices.models import Binding; from django.utils import timezone;"
-        f"Binding.objects.filter(device_id__in={[k.device_id for k in keys]!r}).update(ended_at=timezone.now())"))
-    clients = []
-    for key in keys:
-        client = await HallClient.open_device(server, "tablet", plenary, key)
-        await client.start()
-        assert client.state.get("me") is None
-        clients.append(client)
+    _, clients = await unbound_tablets(server, plenary, seats, (11, 12))
     replies = await asyncio.gather(*[
         c.request("identify", "who", number=number, pin="135790") for c in clients])
     outcomes = sorted(r["type"] if r["type"] == "ok" else r["code"] for r in replies)
@@ -237,16 +228,7 @@ async def test_two_tablets_scanning_one_badge_end_with_one_binding_and_forgeries
     from signin import codes
 
     member_id = seats[14][1]
-    keys = [demo_pair(server.base, "tablet", plenary, seats[i][0]) for i in (15, 16)]
-    server.env.manage("shell", "-c", (
-        "from devices.models import Binding; from django.utils import timezone;"
-        f"Binding.objects.filter(device_id__in={[k.device_id for k in keys]!r}).update(ended_at=timezone.now())"))
-    clients = []
-    for key in keys:
-        client = await HallClient.open_device(server, "tablet", plenary, key)
-        await client.start()
-        assert client.state.get("me") is None
-        clients.append(client)
+    keys, clients = await unbound_tablets(server, plenary, seats, (15, 16))
 
     # A code signed by another server, and a genuine one of nobody on this meeting's list: refused.
     foreign = codes.badge_code(member_id, 1, key="not this server's key " * 3)
@@ -271,3 +253,19 @@ async def test_two_tablets_scanning_one_badge_end_with_one_binding_and_forgeries
     assert len(live) == 1 and live[0][1] == "code"
     for c in clients:
         await c.close()
+
+
+async def unbound_tablets(server, plenary, seats, indexes):
+    """(keys, clients): tablets paired on the given seats with their members' bindings ended,
+    connected and unbound."""
+    keys = [demo_pair(server.base, "tablet", plenary, seats[i][0]) for i in indexes]
+    server.env.manage("shell", "-c", (
+        "from devices.models import Binding; from django.utils import timezone;"
+        f"Binding.objects.filter(device_id__in={[k.device_id for k in keys]!r}).update(ended_at=timezone.now())"))
+    clients = []
+    for key in keys:
+        client = await HallClient.open_device(server, "tablet", plenary, key)
+        await client.start()
+        assert client.state.get("me") is None
+        clients.append(client)
+    return keys, clients

@@ -94,13 +94,6 @@ def hall(monkeypatch):
 
 
 @pytest.fixture
-def delivered(monkeypatch):
-    sent = []
-    monkeypatch.setattr("meeting.events._deliver", sent.append)
-    return sent
-
-
-@pytest.fixture
 def admin_client(client, hall):
     client.force_login(hall.operator)
     return client

@@ -19,13 +19,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def delivered(monkeypatch):
-    sent = []
-    monkeypatch.setattr("meeting.events._deliver", sent.append)
-    return sent
-
-
-@pytest.fixture
 def hall():
     meeting, members = make_meeting(deputies=4, attendees=1)
     operator = User.objects.create_user("op", password="x" * 12)

@@ -26,13 +26,6 @@ def manual_coalescer(monkeypatch):
 
 
 @pytest.fixture
-def delivered(monkeypatch):
-    sent = []
-    monkeypatch.setattr("meeting.events._deliver", sent.append)
-    return sent
-
-
-@pytest.fixture
 def hall(db):
     """A plenary of 6 deputies and 2 attendees with seats, a sub-venue, and an operator."""
     meeting, members = make_meeting(deputies=6, attendees=2)
