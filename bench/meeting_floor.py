@@ -231,16 +231,19 @@ class Floor:
 
     def _flush(self, key):
         self.dirty.discard(key)
+        # As Huitang: the figures go to the screens and the console, not to the tablets.
         if key == "attendance":
-            self.publish("signin.attendance", {"attendance": self.attendance()}, "all")
             seats = sorted(self.keys[c.device]["seat"] or 0 for c in self.by_view["tablet"]
                            if c.member in self.signed_in)
-            self.publish("signin.seats", {"present_seats": seats}, "console")
-            self.publish("signin.seats", {"present_seats": seats}, "displays")
+            data = {"attendance": self.attendance(), "present_seats": seats}
+            self.publish("signin.attendance", data, "displays")
+            self.publish("signin.attendance", data, "console")
         elif key[0] == "progress":
             poll = self.polls.get(key[1])
             if poll is not None and poll["state"] == "open":
-                self.publish("poll.progress", {"poll_progress": self.progress(poll)}, "all")
+                data = {"poll_progress": self.progress(poll)}
+                self.publish("poll.progress", data, "displays")
+                self.publish("poll.progress", data, "console")
 
     # ---- state parts --------------------------------------------------------------------------
 
@@ -283,7 +286,7 @@ class Floor:
         state = {
             "meeting": self.meeting_part(), "agenda": self.meeting.get("agenda", []),
             "current_item": self.current_item, "display": {"mode": "welcome", "text": ""},
-            "attendance": self.attendance(),
+            "attendance": self.attendance() if view != "tablet" else {"window": self.attendance()["window"]},
             "poll": self.poll_public(poll, poll is not None and (poll["state"] == "announced"
                                                                  or view == "console")),
             "poll_progress": self.progress(poll) if poll else None,
@@ -387,7 +390,9 @@ class Floor:
         if self.window == "open":
             raise Refused("signin_already_open")
         self.window = "open"
-        self.publish("signin.window", {"attendance": self.attendance()}, "all")
+        figures = self.attendance()
+        self.publish_by_view("signin.window", {"display": {"attendance": figures}, "console": {"attendance": figures},
+                                               "tablet": {"attendance": {"window": figures["window"]}}})
 
     async def on_tap(self, client, message):
         member = client.member

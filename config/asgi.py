@@ -16,7 +16,10 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from consoles import autobahn_debug  # noqa: E402
 from consoles.routing import websocket_urlpatterns  # noqa: E402
+
+autobahn_debug.install()
 
 # Never worth scanning again: what start-up made (code, settings, URL patterns).
 gc.freeze()

@@ -102,11 +102,15 @@ def flush(batch, heartbeat, now):
                      .order_by("pk").values_list("pk", flat=True))
         for start in range(0, len(heartbeat), 500):
             Device.objects.filter(pk__in=heartbeat[start:start + 500]).update(last_seen_at=now)
+        # A hall connecting reports the same few changes for thousands of devices (online, no
+        # battery yet): one UPDATE per distinct change, not one per device.
+        groups = {}
         for device_id, fields in batch.items():
-            values = dict(fields)
-            values["last_seen_at"] = now
-            values["presence_changed_at"] = now
-            Device.objects.filter(pk=device_id).update(**values)
+            groups.setdefault(tuple(sorted(fields.items())), []).append(device_id)
+        for fields, ids in groups.items():
+            values = dict(fields, last_seen_at=now, presence_changed_at=now)
+            for start in range(0, len(ids), 500):
+                Device.objects.filter(pk__in=ids[start:start + 500]).update(**values)
 
 
 tracker = PresenceTracker()

@@ -81,6 +81,11 @@ def attendance(meeting):
     }
 
 
+def tablet_attendance(figures):
+    """The "attendance" part a tablet sees: only the window (the tablet shows no hall figures)."""
+    return {"window": figures["window"]}
+
+
 def quorum_reached(meeting):
     """For other apps (a poll cannot open without quorum)."""
     return attendance(meeting)["quorum"]["reached"]

@@ -1,8 +1,9 @@
 """The sign-in parts of the snapshot (see meeting.snapshot.register_part).
 
-    attendance      every view    {entitled, present, leave, absent, attendees,
-                                   quorum: {reached, needed, rule_label},
-                                   window: {state, state_label, opened_at, closed_at}}
+    attendance      console, display   {entitled, present, leave, absent, attendees,
+                                         quorum: {reached, needed, rule_label},
+                                         window: {state, state_label, opened_at, closed_at}}
+                    tablet             {window} only: a tablet shows no hall figures
     present_seats   console, display   [seat id, …] of everyone signed in
     my_attendance   a bound tablet     {status, method, method_label, place, at, late}
 """
@@ -14,6 +15,8 @@ from . import selectors
 
 @register_part
 def signin_part(meeting, view):
+    if view == "tablet":
+        return {"attendance": {"window": selectors.window_state(selectors.window_of(meeting))}}
     part = {"attendance": selectors.attendance(meeting)}
     if view in ("console", "display"):
         part["present_seats"] = selectors.present_seats(meeting)

@@ -4,12 +4,14 @@
   handlers' database calls clean up their own connections through database_sync_to_async);
   connect and disconnect keep it.
 - _send_text (the hub's write of an event): under daphne the frame is built once per event and
-  written with autobahn's sendPreparedMessage (consoles/fastsend.py); elsewhere the ASGI send.
+  goes to the kernel at once when nothing is queued, behind what is queued otherwise
+  (consoles/fastsend.py, checked here over a real socket pair); elsewhere the ASGI send.
 """
 
 import functools
 
 import pytest
+from twisted.internet.main import CONNECTION_LOST
 
 from consoles import fastsend
 from consoles.consumers import HallSocket
@@ -114,3 +116,82 @@ async def test_any_other_server_gets_the_asgi_send():
     assert sent == [{"type": "websocket.send", "text": '{"seq": 1}'}]
     assert fastsend.daphne_protocol(functools.partial(asgi_send)) is None
     assert fastsend.daphne_protocol(functools.partial(lambda p, m: None, object())) is None
+
+
+class _Reactor:
+    """The part of a reactor a Twisted TCP transport calls, recording when it asks to be told
+    that its socket is writable (i.e. when it has queued bytes instead of sending them)."""
+
+    def __init__(self):
+        self.writers = set()
+
+    def addReader(self, fd):
+        pass
+
+    def addWriter(self, fd):
+        self.writers.add(fd)
+
+    def removeWriter(self, fd):
+        self.writers.discard(fd)
+
+
+@pytest.fixture
+def tcp_pair():
+    """A real Twisted TCP server transport over one end of a kernel socket pair with small buffers."""
+    import socket
+
+    from twisted.internet.protocol import Protocol
+    from twisted.internet.tcp import Server
+
+    ours, theirs = socket.socketpair()
+    ours.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+    theirs.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    ours.setblocking(False)
+    theirs.setblocking(False)
+    reactor = _Reactor()
+    transport = Server(ours, Protocol(), ("127.0.0.1", 1), None, 1, reactor)
+    yield transport, theirs, reactor
+    ours.close()
+    theirs.close()
+
+
+def drain(sock):
+    got = b""
+    while True:
+        try:
+            chunk = sock.recv(1 << 16)
+        except BlockingIOError:
+            return got
+        got += chunk
+
+
+def test_a_frame_goes_to_the_kernel_at_once_when_nothing_is_queued(tcp_pair):
+    transport, peer, reactor = tcp_pair
+    fastsend.write_now(transport, b"frame-1")
+    assert drain(peer) == b"frame-1"  # already on the socket: no turn of the event loop needed
+    assert not reactor.writers and transport.dataBuffer == b"" and transport._tempDataBuffer == []
+
+
+def test_what_the_kernel_does_not_take_is_queued_and_later_frames_wait_behind_it(tcp_pair):
+    transport, peer, reactor = tcp_pair
+    frames = [bytes([65 + i % 26]) * 3000 for i in range(200)]  # far more than both buffers hold
+    for frame in frames:
+        fastsend.write_now(transport, frame)
+    assert reactor.writers  # a backlog: Twisted now waits for writability
+    received = drain(peer)
+    assert 0 < len(received) < sum(map(len, frames))
+    while transport.dataBuffer or transport._tempDataBuffer:  # the event loop's turns, by hand
+        transport.doWrite()
+        received += drain(peer)
+    assert received == b"".join(frames)  # every byte, in order
+    assert not reactor.writers
+    fastsend.write_now(transport, b"after")  # drained: direct again
+    assert drain(peer) == b"after" and not reactor.writers
+
+
+def test_a_lost_peer_is_left_to_twisted(tcp_pair):
+    transport, peer, reactor = tcp_pair
+    peer.close()
+    fastsend.write_now(transport, b"x" * 10)  # no exception here: queued for Twisted
+    assert reactor.writers and transport._tempDataBuffer == [b"x" * 10]
+    assert transport.doWrite() is CONNECTION_LOST  # Twisted's turn: it closes the connection

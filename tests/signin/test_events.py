@@ -73,6 +73,9 @@ def test_each_view_sees_only_its_parts(hall, delivered):
     display = build_snapshot(meeting.id, "display")["state"]
     console = build_snapshot(meeting.id, "console")["state"]
     assert all("attendance" in s for s in (tablet, unbound, display, console))
+    # A tablet shows only whether sign-in is open: it gets the window, never the hall figures.
+    assert tablet["attendance"] == unbound["attendance"] == {"window": display["attendance"]["window"]}
+    assert display["attendance"] == console["attendance"] and "quorum" in display["attendance"]
     assert "present_seats" in display and "present_seats" in console
     assert "present_seats" not in tablet and "my_attendance" not in unbound
     assert tablet["my_attendance"] == {"status": "not_signed_in", "method": None, "method_label": None,
@@ -88,8 +91,22 @@ def test_a_sign_in_tells_its_member_at_once_and_the_hall_only_when_coalesced(hal
     sent = [(json.loads(w["text"])["kind"], w["audience"], w["member"]) for w in delivered]
     assert sent == [("signin.mine", "member", members[0].id)]
     coalescer.flush_pending()
-    sent = [(json.loads(w["text"])["kind"], w["audience"]) for w in delivered[1:]]
-    assert sent == [("signin.attendance", "all"), ("signin.seats", "console"), ("signin.seats", "displays")]
+    sent = [(json.loads(w["text"])["kind"], w["audience"], sorted(json.loads(w["text"])["data"]))
+            for w in delivered[1:]]
+    # The screens first, then the console; no tablet hears of the figures.
+    assert sent == [("signin.attendance", "displays", ["attendance", "present_seats"]),
+                    ("signin.attendance", "console", ["attendance", "present_seats"])]
+
+
+def test_only_the_window_opening_or_closing_reaches_the_tablets(hall, delivered):
+    meeting, members, operator, _ = hall
+    services.open_window(meeting.id, operator)
+    services.record_leave(meeting.id, members[1].id, "病假", operator)
+    services.close_window(meeting.id, operator)
+    to_tablets = [json.loads(w["text"]) for w in delivered if w["audience"] == "tablets"]
+    assert [(e["kind"], e["data"]["attendance"]["window"]["state"]) for e in to_tablets] == [
+        ("signin.window", "open"), ("signin.window", "closed")]
+    assert all(set(e["data"]) == {"attendance"} and set(e["data"]["attendance"]) == {"window"} for e in to_tablets)
 
 
 def test_console_actions_publish_the_figures_directly(hall, delivered):
@@ -100,9 +117,8 @@ def test_console_actions_publish_the_figures_directly(hall, delivered):
     services.record_leave(meeting.id, members[1].id, "病假", operator)
     kinds = [(json.loads(w["text"])["kind"], w["audience"]) for w in delivered]
     assert kinds == [
-        ("signin.mine", "member"), ("signin.attendance", "all"), ("signin.seats", "console"),
-        ("signin.seats", "displays"),
-        ("signin.mine", "member"), ("signin.attendance", "all"),
+        ("signin.mine", "member"), ("signin.attendance", "displays"), ("signin.attendance", "console"),
+        ("signin.mine", "member"), ("signin.attendance", "displays"), ("signin.attendance", "console"),
     ]
     assert not coalescer.pending()
 
@@ -121,12 +137,13 @@ def test_a_burst_of_sign_ins_makes_one_hall_wide_event_with_the_final_figures(ha
     events = list(Event.objects.filter(meeting=meeting, seq__gt=start).order_by("seq"))
     kinds = [e.kind for e in events]
     assert kinds.count("signin.mine") == 7
-    assert kinds.count("signin.attendance") == 1 and kinds.count("signin.seats") == 2
-    assert kinds[-3:] == ["signin.attendance", "signin.seats", "signin.seats"]
+    assert kinds.count("signin.attendance") == 2  # one for the screens, one for the console
+    assert kinds[-2:] == ["signin.attendance", "signin.attendance"]
     fresh = build_snapshot(meeting.id, "console")["state"]
-    assert events[-3].data["attendance"] == fresh["attendance"]
-    assert events[-3].data["attendance"]["present"] == 6 and events[-3].data["attendance"]["attendees"] == 1
-    assert events[-2].data["present_seats"] == events[-1].data["present_seats"] == fresh["present_seats"]
+    assert events[-2].data == events[-1].data
+    assert events[-1].data["attendance"] == fresh["attendance"]
+    assert events[-1].data["attendance"]["present"] == 6 and events[-1].data["attendance"]["attendees"] == 1
+    assert events[-1].data["present_seats"] == fresh["present_seats"]
     assert len(fresh["present_seats"]) == 7
     # A sign-in after the flush started schedules the next flush.
     services.tap(meeting.id, members[7].id)

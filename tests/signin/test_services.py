@@ -57,8 +57,8 @@ def test_the_window_opens_closes_and_reopens(hall, delivered):
     assert window.state == "open" and window.closed_at is None
     actions = list(AuditEntry.objects.filter(meeting=meeting).values_list("action", "detail"))
     assert actions == [("signin.open", {"reopened": False}), ("signin.close", {}), ("signin.open", {"reopened": True})]
-    kinds = [e.kind for e in Event.objects.order_by("seq")]
-    assert kinds == ["signin.window"] * 3
+    kinds = [(e.kind, e.audience) for e in Event.objects.order_by("seq")]
+    assert kinds == [("signin.window", "displays"), ("signin.window", "console"), ("signin.window", "tablets")] * 3
 
 
 def test_closing_a_window_that_never_opened_is_refused(hall, delivered):
