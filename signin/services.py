@@ -74,11 +74,22 @@ def _member_id(value):
 def _participant(meeting, member_id):
     participant = (Participant.objects.filter(meeting=meeting, member_id=member_id)
                    .select_related("member", "member__delegation").first())
-    if participant is None:
-        raise ServiceError("not_participant", _("该人员不在本次会议的参会名单中"))
-    if not participant.member.is_active:
-        raise ServiceError("member_inactive", _("该人员已不在任，不能签到"))
+    refused = _refusal(participant)
+    if refused is not None:
+        raise refused
     return participant
+
+
+def _refusal(participant, window=None, signed_in=False):
+    """Why this participant (None: not one) may not sign in now, or None. The one statement of
+    the rule, for sign_in and for a group of taps (tap_many)."""
+    if participant is None:
+        return ServiceError("not_participant", _("该人员不在本次会议的参会名单中"))
+    if not participant.member.is_active:
+        return ServiceError("member_inactive", _("该人员已不在任，不能签到"))
+    if window is not None and not signed_in and window.state == SigninWindow.State.NOT_STARTED:
+        return ServiceError("signin_not_started", _("签到尚未开始"))
+    return None
 
 
 def _text(value, field, limit, required=False):
@@ -178,8 +189,9 @@ def sign_in(meeting, member, method, place, actor, reason="", device=""):
     if existing is not None:
         return Outcome(existing, False, card)
     window = _window(meeting)
-    if window.state == SigninWindow.State.NOT_STARTED:
-        raise ServiceError("signin_not_started", _("签到尚未开始"))
+    refused = _refusal(participant, window)
+    if refused is not None:
+        raise refused
     try:
         with transaction.atomic():
             record = SigninRecord.objects.create(
@@ -278,15 +290,7 @@ def tap_many(meeting_id, taps):
     now = timezone.now()
     new = []
     for member_id, indexes in wanted.items():
-        participant = participants.get(member_id)
-        if participant is None:
-            refused = ServiceError("not_participant", _("该人员不在本次会议的参会名单中"))
-        elif not participant.member.is_active:
-            refused = ServiceError("member_inactive", _("该人员已不在任，不能签到"))
-        elif member_id not in existing and window.state == SigninWindow.State.NOT_STARTED:
-            refused = ServiceError("signin_not_started", _("签到尚未开始"))
-        else:
-            refused = None
+        refused = _refusal(participants.get(member_id), window, signed_in=member_id in existing)
         if refused is not None:
             for i in indexes:
                 results[i] = refused

@@ -262,6 +262,21 @@ def test_a_tablet_revoked_mid_session_says_so_and_stops_reconnecting(context, e2
 # ---- identify on an unbound tablet -----------------------------------------------------------
 
 
+def released_tablet(context, hall, meeting_id, seat_id, fleet, name=None, init_script=None):
+    """A tablet demo-paired on ``seat_id`` (showing ``name``, its member, if given) whose member the
+    console then released: it has turned, live, to the screen that asks who is there. Returns the
+    tablet and its stored device record."""
+    tablet = Tablet(context)
+    if init_script:
+        tablet.page.add_init_script(init_script)
+    stored = tablet.demo_pair(hall, meeting_id, seat_id)
+    if name is not None:
+        expect(tablet.page.locator("#me-name")).to_have_text(name)
+    assert fleet.request(meeting_id, "device.release", device=stored["id"])["type"] == "ok"
+    expect(tablet.page.locator("#identify")).to_be_visible(timeout=LIVE)
+    return tablet, stored
+
+
 def press(page, selector, text):
     """Type with the on-screen keypad (digits) into the field at selector."""
     page.click(selector)
@@ -277,18 +292,8 @@ def test_a_member_identifies_on_an_unbound_tablet_with_number_and_pin(context, e
     set_pin(e2e_hall, other_id, "135790")
     fleet.tablet(plenary, plenary_seats[4][0], other_id)  # the other member is on their own tablet
 
-    tablet = Tablet(context)
+    tablet, stored = released_tablet(context, e2e_hall, plenary, seat_id, fleet, name=name)
     page = tablet.page
-    stored = tablet.demo_pair(e2e_hall, plenary, seat_id)
-    expect(page.locator("#me-name")).to_have_text(name)
-    tablet_url = page.url
-    # The console releases this tablet while it is closed (live release: see the xfail test below);
-    # opened again, it asks who is there.
-    page.goto("about:blank")
-    assert fleet.request(plenary, "device.release", device=stored["id"])["type"] == "ok"
-    page.goto(tablet_url)
-    tablet.wait_online()
-    expect(page.locator("#identify")).to_be_visible(timeout=LIVE)
     expect(page.locator("#me-card")).to_be_hidden()
     expect(page.locator("#vote-card")).to_be_visible()
     page.screenshot(path=str(shots / "tablet-identify-1280x800.png"))
@@ -349,16 +354,8 @@ def badge_code(hall, member_id, version=1):
 def test_a_member_identifies_by_scanning_their_badge_with_a_hand_scanner(context, e2e_hall, plenary, plenary_seats,
                                                                          fleet, shots):
     seat_id, member_id, name, number = plenary_seats[8]
-    tablet = Tablet(context)
+    tablet, stored = released_tablet(context, e2e_hall, plenary, seat_id, fleet, name=name)
     page = tablet.page
-    stored = tablet.demo_pair(e2e_hall, plenary, seat_id)
-    expect(page.locator("#me-name")).to_have_text(name)
-    tablet_url = page.url
-    page.goto("about:blank")
-    assert fleet.request(plenary, "device.release", device=stored["id"])["type"] == "ok"
-    page.goto(tablet_url)
-    tablet.wait_online()
-    expect(page.locator("#identify")).to_be_visible(timeout=LIVE)
     expect(page.locator("#identify-code-form h2")).to_have_text("扫描代表证")
     # The camera button only where the browser reads QR codes itself; the field is always there.
     page.wait_for_timeout(300)
@@ -421,12 +418,8 @@ navigator.mediaDevices.getUserMedia = async () => {
 
 def test_a_member_identifies_by_showing_their_badge_to_the_camera(context, e2e_hall, plenary, plenary_seats, fleet):
     seat_id, member_id, name, _ = plenary_seats[10]
-    tablet = Tablet(context)
+    tablet, _ = released_tablet(context, e2e_hall, plenary, seat_id, fleet, init_script=FAKE_CAMERA)
     page = tablet.page
-    page.add_init_script(FAKE_CAMERA)
-    stored = tablet.demo_pair(e2e_hall, plenary, seat_id)
-    assert fleet.request(plenary, "device.release", device=stored["id"])["type"] == "ok"
-    expect(page.locator("#identify")).to_be_visible(timeout=LIVE)
     camera = page.locator("#identify-camera")
     expect(camera).to_be_visible()
     expect(camera).to_have_text("扫描代表证")
@@ -463,11 +456,8 @@ def test_a_member_identifies_by_showing_their_badge_to_the_camera(context, e2e_h
 
 def test_the_identify_screen_reads_in_english(context, e2e_hall, plenary, plenary_seats, fleet):
     seat_id, _, _, _ = plenary_seats[9]
-    tablet = Tablet(context)
+    tablet, _ = released_tablet(context, e2e_hall, plenary, seat_id, fleet)
     page = tablet.page
-    stored = tablet.demo_pair(e2e_hall, plenary, seat_id)
-    assert fleet.request(plenary, "device.release", device=stored["id"])["type"] == "ok"
-    expect(page.locator("#identify")).to_be_visible(timeout=LIVE)
     with page.expect_navigation():
         page.click(".lang-switch button[value=en]")
     tablet.wait_online()
