@@ -9,6 +9,7 @@ import asyncio
 import json
 import logging
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
@@ -46,18 +47,18 @@ class HallSocket(AsyncWebsocketConsumer):
     async def dispatch(self, message):
         # Channels' AsyncConsumer.dispatch awaits aclose_old_connections() before EVERY message: a
         # hop to asgiref's single sync thread (where database_sync_to_async runs) just to call
-        # close_old_connections() there. For the frames a client sends (websocket.receive) that hop
-        # is redundant: every database call of ours goes through database_sync_to_async, which runs
-        # close_old_connections() in that same thread before and after the call itself (or, for
-        # the ballot intake's group commit and the hub's gap filler, in threads this hop never
-        # reached anyway). In a 3,000-ballot burst the hop was ≈ 5 % of the server's CPU plus the
-        # executor hand-off, and it queued each ballot behind the sync thread's other work
-        # (docs/performance.md). Connect and disconnect keep Channels' behaviour (and
-        # websocket_disconnect calls aclose_old_connections() itself as well).
-        if message["type"] == "websocket.receive":
-            await self.websocket_receive(message)
-        else:
-            await super().dispatch(message)
+        # close_old_connections() there. For us that hop is redundant: every database call of ours
+        # goes through database_sync_to_async, which runs close_old_connections() in that same
+        # thread before and after the call itself (or, for the ballot intake's group commit and
+        # the hub's gap filler, in threads this hop never reached anyway), and Channels'
+        # websocket_disconnect calls aclose_old_connections() itself. In a 3,000-ballot burst the
+        # hop was ≈ 5 % of the server's CPU plus the executor hand-off, and it queued each ballot
+        # behind the sync thread's other work; while 3,000 tablets connect it was ≈ 5 % of the
+        # event loop's time (docs/performance.md).
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def connect(self):
         self.conn = None

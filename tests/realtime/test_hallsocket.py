@@ -1,8 +1,8 @@
 """HallSocket's two hot paths.
 
-- dispatch: a client's frames skip Channels' per-message aclose_old_connections() hop (our
-  handlers' database calls clean up their own connections through database_sync_to_async);
-  connect and disconnect keep it.
+- dispatch: no message takes Channels' per-message aclose_old_connections() hop (our database
+  calls clean up their own connections through database_sync_to_async; Channels'
+  websocket_disconnect still calls it itself).
 - _send_text (the hub's write of an event): under daphne the frame is built once per event and
   goes to the kernel at once when nothing is queued, behind what is queued otherwise
   (consoles/fastsend.py, checked here over a real socket pair); elsewhere the ASGI send.
@@ -39,17 +39,17 @@ def hops(monkeypatch):
     return calls
 
 
-async def test_frames_skip_the_connection_cleanup_hop_connect_and_disconnect_keep_it(hops):
+async def test_no_message_takes_the_connection_cleanup_hop(hops):
     sock = Probe()
     sock.seen = []
     frame = {"type": "websocket.receive", "text": '{"type": "ping"}'}
+    await sock.dispatch({"type": "websocket.connect"})
     for _ in range(3):
         await sock.dispatch(frame)
-    assert hops == [] and sock.seen == [("receive", frame)] * 3
-    await sock.dispatch({"type": "websocket.connect"})
     await sock.dispatch({"type": "websocket.disconnect", "code": 1000})
-    assert len(hops) == 2
-    assert [kind for kind, _ in sock.seen[3:]] == ["connect", "disconnect"]
+    assert hops == []
+    assert [kind for kind, _ in sock.seen] == ["connect", "receive", "receive", "receive", "disconnect"]
+    assert sock.seen[1:4] == [("receive", frame)] * 3
 
 
 async def test_an_unknown_message_type_is_still_refused(hops):
