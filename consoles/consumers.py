@@ -189,7 +189,7 @@ class HallSocket(AsyncWebsocketConsumer):
         return False  # the snapshot is the reply
 
 
-device_checks = Batcher(devices.authenticate_many)
+device_lookups = Batcher(devices.find_devices)
 
 
 class DeviceSocket(HallSocket):
@@ -224,11 +224,15 @@ class DeviceSocket(HallSocket):
             raise ServiceError("auth_required", _("请重新连接"))
         signature = message.get("signature")
         try:
-            device, self.member_id = await device_checks.call((self.view, self.meeting_id),
-                                                              (self.device_id, nonce, signature))
+            found = await device_lookups.call((self.view, self.meeting_id), self.device_id)
         except ServiceError as refused:
             await self.refuse(refused)
             return False
+        checked = devices.check_answer(found, self.meeting_id, nonce, signature)
+        if isinstance(checked, ServiceError):
+            await self.refuse(checked)
+            return False
+        device, self.member_id = checked
         self.device_id = str(device.id)
         self.public_key = bytes(device.public_key)
         self.seat = device.seat.label if device.seat_id else None

@@ -150,19 +150,31 @@ def authenticate(device_id, kind, meeting_id, nonce, signature_b64):
 def authenticate_many(key, answers):
     """The same for devices connecting together: [(device id, nonce, signature)] -> for each,
     (device, member id) or a ServiceError. A few queries for the whole group."""
+    _kind, meeting_id = key
+    found = find_devices(key, [a[0] for a in answers])
+    return [result if isinstance(result, ServiceError) else check_answer(result, meeting_id, nonce, signature)
+            for result, (_id, nonce, signature) in zip(found, answers)]
+
+
+def find_devices(key, device_ids):
+    """The database half of authenticate_many: for each device id, (device, bound member id or
+    None) if that device may connect as ``kind`` to the meeting, or the ServiceError refusing it.
+    The signature is then checked by check_answer: the socket does that on its event loop, so a
+    hall's burst of connections does not hand 3,000 checks one by one to the database thread
+    and back (each hand-off cost more than the check; docs/performance.md)."""
     kind, meeting_id = key
     meeting = Meeting.objects.filter(pk=meeting_id).first()
     if meeting is None:
-        return [ServiceError("no_meeting", _("会议不存在"))] * len(answers)
+        return [ServiceError("no_meeting", _("会议不存在"))] * len(device_ids)
     venues = {meeting.venue_id, *meeting.sub_venues.values_list("venue_id", flat=True)}
-    ids = [a[0] for a in answers if _is_uuid(a[0])]
+    ids = [d for d in device_ids if _is_uuid(d)]
     devices = {str(d.id): d for d in Device.objects.filter(pk__in=ids).select_related("seat")}
     bound = {}
     if kind == Device.Kind.TABLET:
         bound = {str(d): m for d, m in Binding.objects.filter(
             meeting_id=meeting_id, device_id__in=list(devices), ended_at__isnull=True).values_list("device_id", "member_id")}
     results = []
-    for device_id, nonce, signature_b64 in answers:
+    for device_id in device_ids:
         device = devices.get(str(device_id)) if _is_uuid(device_id) else None
         if device is None:
             results.append(ServiceError("unknown_device", _("未登记的设备，请重新配对")))
@@ -172,12 +184,18 @@ def authenticate_many(key, answers):
             results.append(ServiceError("wrong_role", _("该设备不是这种终端")))
         elif device.venue_id not in venues:
             results.append(ServiceError("wrong_meeting", _("该设备不属于本次会议的会场")))
-        elif not crypto.verify(bytes(device.public_key), signature_b64,
-                               crypto.auth_message(device.id, meeting_id, nonce)):
-            results.append(ServiceError("bad_signature", _("设备签名无效")))
         else:
             results.append((device, bound.get(str(device.id))))
     return results
+
+
+def check_answer(found, meeting_id, nonce, signature_b64):
+    """``found`` (device, member id) as find_devices gave it if the device signed our challenge
+    ``nonce`` for this meeting, else the ServiceError refusing it."""
+    device = found[0]
+    if not crypto.verify(bytes(device.public_key), signature_b64, crypto.auth_message(device.id, meeting_id, nonce)):
+        return ServiceError("bad_signature", _("设备签名无效"))
+    return found
 
 
 def _is_uuid(value):

@@ -21,6 +21,16 @@ def present_voting_member_ids(meeting_id, among=None):
     return set(participants.filter(member_id__in=signed.values("member_id")).values_list("member_id", flat=True))
 
 
+def all_present_voting(meeting_id, member_ids):
+    """Whether every one of ``member_ids`` is a voting member signed in now: one row read, where
+    present_voting_member_ids reads one per member (the ballot group's common case)."""
+    from signin.models import SigninRecord
+
+    signed = SigninRecord.objects.filter(meeting_id=meeting_id, member_id__in=member_ids)
+    return (Participant.objects.filter(meeting_id=meeting_id, role=Participant.Role.VOTING, member_id__in=member_ids)
+            .filter(member_id__in=signed.values("member_id")).count()) == len(set(member_ids))
+
+
 def quorum(meeting_id):
     """(reached, present, entitled, needed) under the meeting's rule."""
     from signin import selectors

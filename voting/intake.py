@@ -1,9 +1,12 @@
-"""Ballots in: verified off the event loop, written in groups, acknowledged only once durable.
+"""Ballots in: verified as they arrive, written in groups, acknowledged only once durable.
 
 A tablet's ballot is checked in stages:
-1. shape (here, on the loop: cheap);
-2. its Ed25519 signature over voting.canonical.ballot_message (a worker thread, so 3,000
-   verifications do not stall the sockets);
+1. shape (cheap);
+2. its Ed25519 signature over voting.canonical.ballot_message, on the event loop. It was in a
+   pool of two worker threads, but measured on a busy 2-core server (bench.meeting, 3,000
+   ballots in 3 s) each hand-off (submit, wake a worker, win the GIL back after the check, wake
+   the loop) cost more than the 0.15 ms check itself and queued ballots behind it: ballot ack
+   p99 420-900 ms in the pool, 300-310 ms on the loop, with less CPU (docs/performance.md);
 3. the rules that need the database (poll open, member entitled, signed in, bound to this
    device, has not voted) and the append to the hash-chained log — for a whole group of
    ballots in ONE transaction (group commit), one writer per poll per process.
@@ -18,7 +21,6 @@ import asyncio
 import logging
 import random
 import re
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from asgiref.sync import sync_to_async
@@ -98,7 +100,6 @@ def _verify(request, public_key):
 
 class Intake:
     def __init__(self):
-        self.executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ballot-verify")
         self.queues = {}
         self.writing = set()
 
@@ -107,7 +108,7 @@ class Intake:
         once the group it joined is committed; raises ServiceError if it was refused. Everything the
         patch needs comes back from the group's transaction: no further query per ballot."""
         loop = asyncio.get_running_loop()
-        if not await loop.run_in_executor(self.executor, _verify, request, public_key):
+        if not _verify(request, public_key):
             raise ServiceError("bad_signature", _("选票签名无效"))
         request.future = loop.create_future()
         self.queues.setdefault(request.poll_id, []).append(request)
@@ -185,12 +186,19 @@ def _record(poll_id, batch):
         closed_reason = _refuse("poll_closed", _("表决已经结束，选票未记录"))
 
     members = {r.member_id for r in batch}
-    roles = dict(Participant.objects.filter(meeting_id=poll.meeting_id, member_id__in=members)
-                 .values_list("member_id", "role"))
+    # Each row read in this thread hands the GIL back and forth with the busy event loop (measured:
+    # most of a group's time was spent waiting for it), so the common case, everyone a voting
+    # member who has signed in, is one counted row; only a group with an exception reads them all.
+    if eligibility.all_present_voting(poll.meeting_id, members):
+        roles = dict.fromkeys(members, Participant.Role.VOTING)
+        present = members
+    else:
+        roles = dict(Participant.objects.filter(meeting_id=poll.meeting_id, member_id__in=members)
+                     .values_list("member_id", "role"))
+        present = eligibility.present_voting_member_ids(poll.meeting_id, among=members)
     bound = dict(Binding.objects.filter(meeting_id=poll.meeting_id, ended_at__isnull=True,
                                         device_id__in={r.device_id for r in batch}).values_list("device_id", "member_id"))
     bound = {str(k): v for k, v in bound.items()}
-    present = eligibility.present_voting_member_ids(poll.meeting_id, among=members)
     turnout = Turnout.objects.select_for_update().filter(poll=poll).first()  # made when the poll opened
     voted = set(turnout.member_ids) if turnout else set()
     nominee_ids = {str(n["id"]) for n in poll.nominees}

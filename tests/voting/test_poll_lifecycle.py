@@ -158,6 +158,31 @@ def test_bad_ballots_are_refused_and_change_nothing(case, expected):
     assert (BallotEntry.objects.count(), list(Turnout.objects.values_list("member_ids", flat=True))) == before
 
 
+def test_a_group_with_exceptions_refuses_only_those_and_an_all_clear_group_reads_one_row_for_them():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    hall = Hall(deputies=8, signed_in=None)
+    poll = opened(hall)
+    late = hall.deputies[7]
+    SigninRecord.objects.filter(member=late).delete()
+    group = [hall.ballot(poll, m, "for") for m in hall.deputies[:3]]
+    group += [hall.ballot(poll, late, "for"), hall.ballot(poll, hall.attendee, "for")]
+    outcomes = record_batch(poll.id, group)
+    assert [o.code if isinstance(o, ServiceError) else "ok" for o in outcomes] == [
+        "ok", "ok", "ok", "not_signed_in", "not_entitled"]
+    assert Turnout.objects.get(poll=poll).member_ids == sorted(m.id for m in hall.deputies[:3])
+
+    # Everyone in the group may vote: eligibility is one counted row, not a row per member.
+    clear = [hall.ballot(poll, m, "against") for m in hall.deputies[3:7]]
+    with CaptureQueriesContext(connection) as queries:
+        assert all(isinstance(o, dict) for o in record_batch(poll.id, clear))
+    member_rows = [q["sql"] for q in queries.captured_queries
+                   if "meeting_participant" in q["sql"] and "COUNT(" not in q["sql"].upper()]
+    assert member_rows == []
+    assert Turnout.objects.get(poll=poll).member_ids == sorted(m.id for m in hall.deputies[:7])
+
+
 def test_a_hand_count_is_marked_with_who_entered_it():
     hall = Hall(deputies=6)
     poll = services.prepare_poll(hall.meeting.id, hall.item.id, hall.operator)
