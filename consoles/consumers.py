@@ -106,8 +106,7 @@ class HallSocket(AsyncWebsocketConsumer):
     async def _send_text(self, text):
         # The hub's write of one event (to 3,000 sockets in a row): under daphne the frame is
         # built once for all of them and goes straight to each socket (consoles/fastsend.py);
-        # otherwise to the ASGI send
-        # (AsyncWebsocketConsumer.send/AsyncConsumer.send add nothing here).
+        # otherwise to the ASGI send (AsyncWebsocketConsumer.send/AsyncConsumer.send add nothing).
         protocol = self._daphne
         if protocol is False:
             protocol = self._daphne = fastsend.daphne_protocol(self.base_send)
