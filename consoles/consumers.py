@@ -8,6 +8,7 @@ Anything else gets an error reply and changes nothing; the socket stays open.
 import asyncio
 import json
 import logging
+import time
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
@@ -32,6 +33,12 @@ from meeting.snapshot import snapshots
 from meeting.wire import dumps
 
 log = logging.getLogger(__name__)
+
+def server_now_ms():
+    """The server's clock for the client's countdowns (a tablet's or a hall screen's own clock may
+    be minutes off): in every snapshot and every pong, as milliseconds since the epoch."""
+    return int(time.time() * 1000)
+
 
 # Close codes (4000-4999 are the application's): the reason text goes in an error message first.
 CLOSE_REFUSED = 4403
@@ -126,6 +133,7 @@ class HallSocket(AsyncWebsocketConsumer):
         self.conn.ready_after = None
         snapshot = await snapshots.call((self.meeting_id, self.view), self.member_id)
         snapshot.update(self.snapshot_extra())
+        snapshot["now"] = server_now_ms()
         await self.send_json(snapshot)
         await hub.mark_ready(self.conn, snapshot["seq"])
 
@@ -181,7 +189,7 @@ class HallSocket(AsyncWebsocketConsumer):
         return lambda message: fn(self, message)
 
     async def on_ping(self, message):
-        return {"pong": True}
+        return {"pong": True, "now": server_now_ms()}
 
     async def on_resync(self, message):
         await self.send_snapshot()

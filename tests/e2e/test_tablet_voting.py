@@ -323,3 +323,25 @@ def test_a_ballot_not_yet_acknowledged_is_sent_again_after_a_reload(context, e2e
     (row,) = entries(e2e_hall, poll)
     assert row[1] == "abstain" and row[2] == kept["ballot"]["secret_hash"]
     assert tablet.js_errors() == []
+
+
+# The device's own clock, seven minutes fast (a tablet or a hall screen on an isolated network).
+FAST_CLOCK = "(() => { const real = Date.now; Date.now = () => real.call(Date) + 7 * 60 * 1000; })();"
+
+
+def test_countdowns_run_on_the_servers_clock_even_where_the_device_clock_is_wrong(
+        context, e2e_hall, sitting, voters, fleet, hall_pages):
+    context.add_init_script(FAST_CLOCK)
+    open_poll(e2e_hall, fleet, sitting, countdown=600)
+    # Both connect after the poll opened: all they know of time is what the server says.
+    seat_id, _, _, _ = voters[4]
+    tablet = Tablet(context)
+    tablet.demo_pair(e2e_hall, sitting, seat_id)
+    ten_minutes = re.compile(r"^(10:00|09:[3-5]\d)$")  # not 02:59 (the device's clock) or 00:00
+    expect(tablet.page.locator("#vote-clock-time")).to_have_text(ten_minutes, timeout=LIVE)
+    display = hall_pages.display(sitting)
+    expect(display.page.locator("#vote-clock")).to_have_text(ten_minutes, timeout=LIVE)
+    for page in (tablet.page, display.page):
+        skew = page.evaluate("Date.now() - Hall.serverNow()")
+        assert 7 * 60_000 - 5_000 < skew < 7 * 60_000 + 5_000, skew
+    assert tablet.js_errors() == [] and display.js_errors() == []

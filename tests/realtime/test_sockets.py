@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import time
 
 import pytest
 from websockets.exceptions import InvalidStatus
@@ -199,9 +200,14 @@ async def test_bad_messages_get_an_error_change_nothing_and_keep_the_socket(serv
     await c.ws.send(b"\x00binary")
     assert (await c.recv())["code"] == "malformed"
     for client in (c, t):
-        assert (await client.request("ping", "alive"))["pong"] is True
+        before = time.time() * 1000
+        pong = await client.request("ping", "alive")
+        # The server's clock rides on every pong (and snapshot): the pages' countdowns run on it.
+        assert pong["pong"] is True and before - 1 <= pong["now"] <= time.time() * 1000 + 1
+    before = time.time() * 1000
     await c.ws.send(json.dumps({"type": "resync"}))
     snapshot = await c.recv()
     assert snapshot["type"] == "snapshot" and snapshot["state"] == state_before
+    assert before - 1 <= snapshot["now"] <= time.time() * 1000 + 1
     await c.close()
     await t.close()

@@ -512,9 +512,8 @@
   // ---- the panel ------------------------------------------------------------------------------------
 
   HallConsole.register({
-    render(state, client, cause) {
+    render(state) {
       lastState = state;
-      PollView.watch(state, cause);
       const online = hall.status === "online";
       renderForm(state, online);
       const shown = selected(state);

@@ -121,11 +121,10 @@
 
   // ---- the screen ----------------------------------------------------------------------------------
 
-  function render(state, client, cause) {
+  function render(state) {
     const meeting = state.meeting;
     if (!meeting) return;
     lastState = state;
-    PollView.watch(state, cause);
     const display = state.display || {mode: "welcome", text: ""};
     const mode = effectiveMode(state);
     $("#screen").dataset.mode = mode;

@@ -20,6 +20,27 @@
   const REQUEST_TIMEOUT_MS = 15000;
   const KEEPALIVE_MS = 25000;
 
+  // ---- the server's clock ----
+  // Countdowns run on the server's time: a tablet or a hall screen on an isolated network may be
+  // minutes off. Every snapshot and every pong carries the server's `now` (ms since the epoch); the
+  // estimate with the smallest round trip wins (a snapshot's round trip is unknown: counted as 1 s).
+
+  let skew = 0;  // this page's clock minus the server's, ms
+  let skewError = Infinity;
+
+  function noteServerTime(now, sentAt, receivedAt) {
+    if (typeof now !== "number" || !Number.isFinite(now)) return;
+    const error = sentAt === null ? 1000 : (receivedAt - sentAt) / 2;
+    if (error > skewError) return;
+    skewError = error;
+    skew = (sentAt === null ? receivedAt : (sentAt + receivedAt) / 2) - now;
+  }
+
+  /** The server's time now, as this page estimates it (ms since the epoch). */
+  function serverNow() {
+    return Date.now() - skew;
+  }
+
   // ---- strings: translated on the server, rendered into #hall-strings by the template ----
 
   const strings = new Map();
@@ -213,6 +234,7 @@
     }
 
     applySnapshot(message) {
+      noteServerTime(message.now, null, Date.now());
       this.state = message.state || {};
       this.device = message.device || null;
       this.seq = message.seq;
@@ -348,7 +370,9 @@
       this.keepaliveTimer = setInterval(async () => {
         const ws = this.ws;
         if (!ws || this.awaitingSnapshot) return;
+        const sentAt = Date.now();
         const reply = await this.request("ping");
+        if (reply.type === "ok") noteServerTime(reply.now, sentAt, Date.now());
         if (reply.code === "timeout" && this.ws === ws) {
           this.ws = null;
           try { ws.close(); } catch (_) { /* already gone */ }
@@ -396,6 +420,6 @@
   loadStrings();
   window.Hall = {
     Client: HallClient, boot, t, el, setText, formatDateTime, stateLabel, kindLabel, itemKindLabel,
-    currentItem, agendaList,
+    currentItem, agendaList, serverNow,
   };
 })();

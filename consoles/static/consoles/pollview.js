@@ -3,7 +3,6 @@
  *
  *   PollView.remaining(poll)       seconds left (open: to closes_at; paused: as frozen) or null
  *   PollView.clock(seconds)        "01:05", "1:02:03"
- *   PollView.watch(state, cause)   call from render: keeps an estimate of the server's clock
  *   PollView.counts(result)        [[key, label, value], …] for a motion: 赞成, 反对, 弃权, 未按
  *   PollView.passedLabel(passed)   通过 / 未通过
  */
@@ -11,37 +10,7 @@
   "use strict";
   const {t} = Hall;
 
-  // The server's clock as this page estimates it: client time minus `skew` (ms). Timestamps in
-  // the state are the server's; a display whose own clock is off would count down wrong. The
-  // state carries no server time, so the skew is measured when a poll is seen to open or resume
-  // live (the event leaves the server at opened_at, or at closes_at − the remaining time).
-  let skew = 0;
-  const seen = new Map();  // poll id → {state, remaining} last rendered
-
-  function serverNow() {
-    return Date.now() - skew;
-  }
-
-  function watch(state, cause) {
-    const poll = state && state.poll;
-    if (!poll) return;
-    const before = seen.get(poll.id);
-    seen.set(poll.id, {state: poll.state, remaining: poll.remaining_at_pause});
-    const live = cause && cause.kind === "event" && cause.event && cause.event.kind === "poll.changed";
-    if (!live || poll.state !== "open" || (before && before.state === "open")) return;
-    let sentAt = null;
-    if (before && before.state === "paused") {
-      if (poll.closes_at && typeof before.remaining === "number") {
-        sentAt = Date.parse(poll.closes_at) - before.remaining * 1000;
-      }
-    } else {
-      sentAt = Date.parse(poll.opened_at);  // it has just opened
-    }
-    if (Number.isFinite(sentAt)) {
-      const measured = Date.now() - sentAt;
-      skew = Math.abs(measured) > 1500 ? measured : 0;  // below that it is network latency
-    }
-  }
+  const serverNow = () => Hall.serverNow();  // hall.js keeps the estimate (snapshots, pongs)
 
   function remaining(poll) {
     if (!poll) return null;
@@ -82,6 +51,6 @@
     return p;
   }
 
-  window.PollView = {remaining, clock, watch, counts, passedLabel, progress, serverNow,
+  window.PollView = {remaining, clock, counts, passedLabel, progress, serverNow,
     get skew() { return skew; }};
 })();

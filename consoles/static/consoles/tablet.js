@@ -82,8 +82,7 @@
 
   // ---- rendering ----
 
-  function render(state, client, cause) {
-    if (window.PollView) PollView.watch(state, cause);
+  function render(state, client) {
     const meeting = state.meeting;
     if (!meeting || body.dataset.mode === "problem") return;
     setText("#meeting-title", meeting.title);
@@ -571,7 +570,7 @@
     if (window.PollView) return PollView.remaining(poll);
     if (poll.state === "paused") return poll.remaining_at_pause ?? null;
     if (poll.state !== "open" || !poll.closes_at) return null;
-    return Math.max(0, (Date.parse(poll.closes_at) - Date.now()) / 1000);
+    return Math.max(0, (Date.parse(poll.closes_at) - Hall.serverNow()) / 1000);
   }
 
   function clock(seconds) {
