@@ -22,8 +22,11 @@
 
   // ---- the server's clock ----
   // Countdowns run on the server's time: a tablet or a hall screen on an isolated network may be
-  // minutes off. Every snapshot and every pong carries the server's `now` (ms since the epoch); the
-  // estimate with the smallest round trip wins (a snapshot's round trip is unknown: counted as 1 s).
+  // minutes off. Every snapshot and every pong carries the server's `now` (ms since the epoch). An
+  // estimate replaces the one held if it is as precise (half its round trip; a snapshot's round
+  // trip is unknown, counted as 1 s) or precise enough anyway, so a clock that is corrected on
+  // the device is followed within a ping.
+  const GOOD_ENOUGH_MS = 250;
 
   let skew = 0;  // this page's clock minus the server's, ms
   let skewError = Infinity;
@@ -31,7 +34,7 @@
   function noteServerTime(now, sentAt, receivedAt) {
     if (typeof now !== "number" || !Number.isFinite(now)) return;
     const error = sentAt === null ? 1000 : (receivedAt - sentAt) / 2;
-    if (error > skewError) return;
+    if (error > Math.max(skewError, GOOD_ENOUGH_MS)) return;
     skewError = error;
     skew = (sentAt === null ? receivedAt : (sentAt + receivedAt) / 2) - now;
   }

@@ -51,6 +51,5 @@
     return p;
   }
 
-  window.PollView = {remaining, clock, counts, passedLabel, progress, serverNow,
-    get skew() { return skew; }};
+  window.PollView = {remaining, clock, counts, passedLabel, progress, serverNow};
 })();
