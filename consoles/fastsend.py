@@ -14,7 +14,10 @@ logging context, sent, and unwatched (a second ``epoll_ctl``); no tablet gets a 
 loop has queued all of them. When nothing is waiting in the transport's buffers we call its own
 ``writeSomeData`` (one ``send``); what the kernel does not take goes through ``transport.write``
 behind it, in order. Plain TCP only: a TLS transport, a compressing socket or one with autobahn's
-own send queue take autobahn's path.
+own send queue take autobahn's path. This reads Twisted's FileDescriptor buffers
+(``_tempDataBuffer``, ``dataBuffer``) as well as daphne's protocol: daphne, autobahn and Twisted
+are pinned in requirements.txt, and an upgrade of any of them should rerun
+tests/realtime/test_hallsocket.py and the benchmark.
 
 This needs daphne's protocol object, which daphne 4 hands the application only as the first
 argument of its ``send`` (``functools.partial(Server.handle_reply, protocol)``). Anything else
