@@ -81,9 +81,10 @@ def attendance(meeting):
     }
 
 
-def tablet_attendance(figures):
-    """The "attendance" part a tablet sees: only the window (the tablet shows no hall figures)."""
-    return {"window": figures["window"]}
+def tablet_attendance(meeting, figures=None):
+    """The "attendance" part a tablet sees: only the window (the tablet shows no hall figures);
+    taken from ``figures`` (attendance(meeting)) when the caller has them already."""
+    return {"window": figures["window"] if figures is not None else window_state(window_of(meeting))}
 
 
 def quorum_reached(meeting):

@@ -127,7 +127,7 @@ def _publish_hall(meeting, kind="signin.attendance", seats=True):
         screens["present_seats"] = selectors.present_seats(meeting)
     by_view = {"display": screens, "console": screens}
     if kind == "signin.window":
-        by_view["tablet"] = {"attendance": selectors.tablet_attendance(figures)}
+        by_view["tablet"] = {"attendance": selectors.tablet_attendance(meeting, figures)}
     publish_by_view(meeting.id, kind, by_view)
 
 

@@ -16,7 +16,7 @@ from . import selectors
 @register_part
 def signin_part(meeting, view):
     if view == "tablet":
-        return {"attendance": {"window": selectors.window_state(selectors.window_of(meeting))}}
+        return {"attendance": selectors.tablet_attendance(meeting)}
     part = {"attendance": selectors.attendance(meeting)}
     if view in ("console", "display"):
         part["present_seats"] = selectors.present_seats(meeting)

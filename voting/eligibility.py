@@ -8,9 +8,7 @@ def entitled_count(meeting_id):
     return Participant.objects.filter(meeting_id=meeting_id, role=Participant.Role.VOTING).count()
 
 
-def present_voting_member_ids(meeting_id, among=None):
-    """Voting members signed in to the meeting now; with ``among`` (member ids), only those of them
-    (a group of ballots asks about its own voters, not the whole hall)."""
+def _present_voting(meeting_id, among=None):
     from signin.models import SigninRecord
 
     signed = SigninRecord.objects.filter(meeting_id=meeting_id)
@@ -18,17 +16,19 @@ def present_voting_member_ids(meeting_id, among=None):
     if among is not None:
         signed = signed.filter(member_id__in=among)
         participants = participants.filter(member_id__in=among)
-    return set(participants.filter(member_id__in=signed.values("member_id")).values_list("member_id", flat=True))
+    return participants.filter(member_id__in=signed.values("member_id"))
+
+
+def present_voting_member_ids(meeting_id, among=None):
+    """Voting members signed in to the meeting now; with ``among`` (member ids), only those of them
+    (a group of ballots asks about its own voters, not the whole hall)."""
+    return set(_present_voting(meeting_id, among).values_list("member_id", flat=True))
 
 
 def all_present_voting(meeting_id, member_ids):
     """Whether every one of ``member_ids`` is a voting member signed in now: one row read, where
     present_voting_member_ids reads one per member (the ballot group's common case)."""
-    from signin.models import SigninRecord
-
-    signed = SigninRecord.objects.filter(meeting_id=meeting_id, member_id__in=member_ids)
-    return (Participant.objects.filter(meeting_id=meeting_id, role=Participant.Role.VOTING, member_id__in=member_ids)
-            .filter(member_id__in=signed.values("member_id")).count()) == len(set(member_ids))
+    return _present_voting(meeting_id, member_ids).count() == len(set(member_ids))
 
 
 def quorum(meeting_id):
