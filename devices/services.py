@@ -140,24 +140,18 @@ def new_nonce():
 
 
 def authenticate(device_id, kind, meeting_id, nonce, signature_b64):
-    """Check a connecting device's answer to our challenge; return (device, bound member id or None)."""
-    result = authenticate_many((kind, meeting_id), [(device_id, nonce, signature_b64)])[0]
+    """Check a connecting device's answer to our challenge; return (device, bound member id or None).
+    The socket does the same in two halves: find_devices for a group, check_answer on its loop."""
+    result = find_devices((kind, meeting_id), [device_id])[0]
+    if not isinstance(result, ServiceError):
+        result = check_answer(result, meeting_id, nonce, signature_b64)
     if isinstance(result, ServiceError):
         raise result
     return result
 
 
-def authenticate_many(key, answers):
-    """The same for devices connecting together: [(device id, nonce, signature)] -> for each,
-    (device, member id) or a ServiceError. A few queries for the whole group."""
-    _kind, meeting_id = key
-    found = find_devices(key, [a[0] for a in answers])
-    return [result if isinstance(result, ServiceError) else check_answer(result, meeting_id, nonce, signature)
-            for result, (_id, nonce, signature) in zip(found, answers)]
-
-
 def find_devices(key, device_ids):
-    """The database half of authenticate_many: for each device id, (device, bound member id or
+    """The database half of authenticate, for devices connecting together: for each device id, (device, bound member id or
     None) if that device may connect as ``kind`` to the meeting, or the ServiceError refusing it.
     The signature is then checked by check_answer: the socket does that on its event loop, so a
     hall's burst of connections does not hand 3,000 checks one by one to the database thread
