@@ -151,8 +151,9 @@ def authenticate(device_id, kind, meeting_id, nonce, signature_b64):
 
 
 def find_devices(key, device_ids):
-    """The database half of authenticate, for devices connecting together: for each device id, (device, bound member id or
-    None) if that device may connect as ``kind`` to the meeting, or the ServiceError refusing it.
+    """The database half of authenticate, for devices connecting together: for each device id,
+    (device, bound member id or None) if that device may connect as ``kind`` to the meeting, or
+    the ServiceError refusing it.
     The signature is then checked by check_answer: the socket does that on its event loop, so a
     hall's burst of connections does not hand 3,000 checks one by one to the database thread
     and back (each hand-off cost more than the check; docs/performance.md)."""
