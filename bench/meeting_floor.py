@@ -236,14 +236,12 @@ class Floor:
             seats = sorted(self.keys[c.device]["seat"] or 0 for c in self.by_view["tablet"]
                            if c.member in self.signed_in)
             data = {"attendance": self.attendance(), "present_seats": seats}
-            self.publish("signin.attendance", data, "displays")
-            self.publish("signin.attendance", data, "console")
+            self.publish_by_view("signin.attendance", {"display": data, "console": data})
         elif key[0] == "progress":
             poll = self.polls.get(key[1])
             if poll is not None and poll["state"] == "open":
                 data = {"poll_progress": self.progress(poll)}
-                self.publish("poll.progress", data, "displays")
-                self.publish("poll.progress", data, "console")
+                self.publish_by_view("poll.progress", {"display": data, "console": data})
 
     # ---- state parts --------------------------------------------------------------------------
 
